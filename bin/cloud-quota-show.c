@@ -1,0 +1,34 @@
+/*
+ * cloud-quota-show: show a project's limits and what it uses of each.
+ */
+#include "config.h"
+
+#include "prog.h"
+#include "identity.h"
+
+static const char synopsis[] = "[-f format] [-c column]... [PROJECT]";
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option	 longopts[] = {
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct table			*t;
+	struct nb			*nb;
+	int				 ch, rval = 0;
+
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
+	    NULL)) != -1)
+		common_option(ch, optarg, synopsis);
+	if (argc - optind > 1)
+		usage(synopsis, NB_EUSAGE);
+	nb = prog_open(NB_AUTH);
+	if ((t = quota_show(nb, argv[optind])) == NULL)
+		rval = prog_error(nb, argv[optind]);
+	else
+		print_list(t);
+	table_free(t);
+	return prog_exit(nb, rval);
+}

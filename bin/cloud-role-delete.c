@@ -1,0 +1,12 @@
+/*
+ * cloud-role-delete: delete the roles named as operands or on stdin.
+ */
+#include "config.h"
+
+#include "prog.h"
+
+int
+main(int argc, char *argv[])
+{
+	return delete_main(argc, argv, &res_role);
+}

@@ -1,0 +1,12 @@
+/*
+ * cloud-user-show: show the users named as operands or on stdin.
+ */
+#include "config.h"
+
+#include "prog.h"
+
+int
+main(int argc, char *argv[])
+{
+	return show_main(argc, argv, &res_user);
+}

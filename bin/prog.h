@@ -1,0 +1,49 @@
+/*
+ * prog.h: what every cloud-* program does the same way: options shared
+ * by all, opening the cloud, printing results and errors, exiting.
+ * This is the program side: unlike lib/, it prints and exits.
+ */
+#ifndef NUBES_PROG_H
+#define NUBES_PROG_H
+
+#include <getopt.h>
+
+#include "nubes.h"
+#include "resource.h"
+
+#define OPT_VERSION	0x100
+#define COMMON_SHORTOPTS	"f:c:hq"
+#define COMMON_LONGOPTS \
+	{ "format", required_argument, NULL, 'f' }, \
+	{ "column", required_argument, NULL, 'c' }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "version", no_argument, NULL, OPT_VERSION }
+
+/* Print "usage: PROG SYNOPSIS" and exit: 0 on stdout, 2 on stderr. */
+void __attribute__((noreturn))	usage(const char *synopsis, int code);
+/*
+ * Handle an option every program takes (-f -c -q -h --version); unknown
+ * ones print the usage and exit 2.
+ */
+void		 common_option(int ch, const char *arg, const char *synopsis);
+/* Open the cloud or exit with the message and code of CLI.md. */
+struct nb	*prog_open(int flags);
+/* Print nb's error as "PROG: message" and return its exit code. */
+int		 prog_error(struct nb *, const char *operand);
+/* Print t as one object or a list, unless -q; a bad -c exits 2. */
+void		 print_object(const struct table *);
+void		 print_list(const struct table *);
+/* Flush stdout, report write errors, close nb, return the exit code. */
+int		 prog_exit(struct nb *, int rval);
+/* The password on stdin, or exit with the error. */
+char		*prog_read_password(struct nb *);
+
+/* Whole programs for resources that are only shown, listed or deleted. */
+int		 show_main(int argc, char *argv[], const struct resource *);
+int		 delete_main(int argc, char *argv[], const struct resource *);
+/* A whole program that prints what list returns; it takes no operands. */
+int		 list_main(int argc, char *argv[],
+		    struct table *(*list)(struct nb *));
+
+#endif

@@ -1,0 +1,352 @@
+/*
+ * db.c: the state database; the only file that includes sqlite3.h.
+ *
+ * Every write runs inside db_begin() (BEGIN IMMEDIATE) and db_commit():
+ * short, never across a libvirt call, a copy or a sleep (DESIGN.md 4).
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "nubes.h"
+
+struct db {
+	sqlite3	*h;
+	int	 in_txn;
+};
+
+struct stmt {
+	sqlite3_stmt	*st;
+	struct nb	*nb;
+	const char	*conflict_msg;
+};
+
+/* Translate a SQLite failure into an nb error with a CLI.md exit code. */
+static int
+db_error(struct nb *nb, int rc, const char *conflict_msg)
+{
+	sqlite3		*h = nb->db != NULL ? nb->db->h : NULL;
+	const char	*msg = h != NULL ? sqlite3_errmsg(h) : sqlite3_errstr(rc);
+	int		 ext = h != NULL ? sqlite3_extended_errcode(h) : rc;
+
+	switch (ext) {
+	case SQLITE_CONSTRAINT_UNIQUE:
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+		return nb_seterr(nb, NB_ECONFLICT, "%s",
+		    conflict_msg != NULL ? conflict_msg : msg);
+	case SQLITE_CONSTRAINT_FOREIGNKEY:
+		return nb_seterr(nb, NB_ECONFLICT, "%s",
+		    conflict_msg != NULL ? conflict_msg :
+		    "still referenced by other resources");
+	case SQLITE_CONSTRAINT_CHECK:
+		return nb_seterr(nb, NB_ECONFLICT, "%s",
+		    conflict_msg != NULL ? conflict_msg : msg);
+	default:
+		return nb_seterr(nb, NB_EFAIL, "database: %s", msg);
+	}
+}
+
+int
+db_open(struct nb *nb, const char *path, int create)
+{
+	struct db	*db;
+	long long	 busy_ms;
+	int		 rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	const char	*sync;
+	char		*sql;
+
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	db = xcalloc(1, sizeof(*db));
+	nb->db = db;
+	if ((rc = sqlite3_open_v2(path, &db->h, flags, NULL)) != SQLITE_OK)
+		return nb_seterr(nb, NB_EFAIL, "cannot open database '%s': %s",
+		    path, db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+	sqlite3_extended_result_codes(db->h, 1);
+	busy_ms = conf_get_num(nb->conf, "database", "busy_timeout_ms", 30000);
+	sqlite3_busy_timeout(db->h, (int)busy_ms);
+	sync = conf_get(nb->conf, "database", "synchronous", "full");
+	if (strcmp(sync, "full") != 0 && strcmp(sync, "normal") != 0)
+		return nb_seterr(nb, NB_EUSAGE, "config: [database] "
+		    "synchronous must be 'full' or 'normal', not '%s'", sync);
+	xasprintf(&sql, "PRAGMA foreign_keys = ON; PRAGMA synchronous = %s;",
+	    sync);
+	rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	free(sql);
+	if (rc != SQLITE_OK)
+		return db_error(nb, rc, NULL);
+	if (create) {
+		/* The WAL and shared-memory files inherit this mode. */
+		(void)chmod(path, 0640);
+		/* Persistent once set; only the creating program pays. */
+		rc = sqlite3_exec(db->h, "PRAGMA journal_mode = WAL", NULL,
+		    NULL, NULL);
+		if (rc != SQLITE_OK)
+			return db_error(nb, rc, NULL);
+	}
+	return 0;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	sqlite3_close_v2(db->h);
+	free(db);
+}
+
+int
+db_begin(struct nb *nb)
+{
+	int	 rc;
+
+	rc = sqlite3_exec(nb->db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(nb, rc, NULL);
+	nb->db->in_txn = 1;
+	return 0;
+}
+
+int
+db_commit(struct nb *nb)
+{
+	int	 rc;
+
+	rc = sqlite3_exec(nb->db->h, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		db_error(nb, rc, NULL);
+		db_rollback(nb);
+		return -1;
+	}
+	nb->db->in_txn = 0;
+	return 0;
+}
+
+void
+db_rollback(struct nb *nb)
+{
+	if (nb->db == NULL || !nb->db->in_txn)
+		return;
+	sqlite3_exec(nb->db->h, "ROLLBACK", NULL, NULL, NULL);
+	nb->db->in_txn = 0;
+}
+
+struct stmt *
+db_vprepare(struct nb *nb, const char *sql, const char *types, va_list ap)
+{
+	struct stmt	*s;
+	const char	*str;
+	int		 i, rc;
+
+	s = xcalloc(1, sizeof(*s));
+	s->nb = nb;
+	rc = sqlite3_prepare_v2(nb->db->h, sql, -1, &s->st, NULL);
+	if (rc != SQLITE_OK) {
+		db_error(nb, rc, NULL);
+		free(s);
+		return NULL;
+	}
+	for (i = 0; types != NULL && types[i] != '\0'; i++) {
+		switch (types[i]) {
+		case 's':
+			str = va_arg(ap, const char *);
+			rc = str == NULL ? sqlite3_bind_null(s->st, i + 1) :
+			    sqlite3_bind_text(s->st, i + 1, str, -1,
+			    SQLITE_TRANSIENT);
+			break;
+		case 'i':
+			rc = sqlite3_bind_int64(s->st, i + 1,
+			    va_arg(ap, long long));
+			break;
+		case 'd':
+			rc = sqlite3_bind_int(s->st, i + 1, va_arg(ap, int));
+			break;
+		default:
+			rc = SQLITE_MISUSE;
+			break;
+		}
+		if (rc != SQLITE_OK) {
+			db_error(nb, rc, NULL);
+			db_finalize(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+struct stmt *
+db_prepare(struct nb *nb, const char *sql, const char *types, ...)
+{
+	struct stmt	*s;
+	va_list		 ap;
+
+	va_start(ap, types);
+	s = db_vprepare(nb, sql, types, ap);
+	va_end(ap);
+	return s;
+}
+
+int
+db_step(struct stmt *s)
+{
+	int	 rc;
+
+	rc = sqlite3_step(s->st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_error(s->nb, rc, s->conflict_msg);
+}
+
+const char *
+db_col_text(struct stmt *s, int i)
+{
+	const unsigned char	*t = sqlite3_column_text(s->st, i);
+
+	return t != NULL ? (const char *)t : "";
+}
+
+int
+db_col_isnull(struct stmt *s, int i)
+{
+	return sqlite3_column_type(s->st, i) == SQLITE_NULL;
+}
+
+long long
+db_col_int(struct stmt *s, int i)
+{
+	return sqlite3_column_int64(s->st, i);
+}
+
+void
+db_finalize(struct stmt *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_finalize(s->st);
+	free(s);
+}
+
+int
+db_exec(struct nb *nb, const char *conflict_msg, const char *sql,
+    const char *types, ...)
+{
+	struct stmt	*s;
+	va_list		 ap;
+	int		 rc;
+
+	va_start(ap, types);
+	s = db_vprepare(nb, sql, types, ap);
+	va_end(ap);
+	if (s == NULL)
+		return -1;
+	s->conflict_msg = conflict_msg;
+	while ((rc = db_step(s)) == 1)
+		;
+	db_finalize(s);
+	return rc == -1 ? -1 : sqlite3_changes(nb->db->h);
+}
+
+long long
+db_int(struct nb *nb, long long def, const char *sql, const char *types, ...)
+{
+	struct stmt	*s;
+	va_list		 ap;
+	long long	 v = def;
+
+	va_start(ap, types);
+	s = db_vprepare(nb, sql, types, ap);
+	va_end(ap);
+	if (s == NULL)
+		return def;
+	if (db_step(s) == 1 && !db_col_isnull(s, 0))
+		v = db_col_int(s, 0);
+	db_finalize(s);
+	return v;
+}
+
+char *
+db_text(struct nb *nb, const char *sql, const char *types, ...)
+{
+	struct stmt	*s;
+	va_list		 ap;
+	char		*v = NULL;
+
+	va_start(ap, types);
+	s = db_vprepare(nb, sql, types, ap);
+	va_end(ap);
+	if (s == NULL)
+		return NULL;
+	if (db_step(s) == 1 && !db_col_isnull(s, 0))
+		v = xstrdup(db_col_text(s, 0));
+	db_finalize(s);
+	return v;
+}
+
+int
+db_user_version(struct nb *nb)
+{
+	return (int)db_int(nb, -1, "PRAGMA user_version", NULL);
+}
+
+int
+db_exec_script(struct nb *nb, const char *sql)
+{
+	int	 rc;
+
+	if ((rc = sqlite3_exec(nb->db->h, sql, NULL, NULL, NULL)) != SQLITE_OK)
+		return db_error(nb, rc, NULL);
+	return 0;
+}
+
+struct table *
+db_vtable(struct nb *nb, const char *sql, const char *types, va_list ap)
+{
+	struct stmt	 *s;
+	struct table	 *t;
+	const char	**names, **cells;
+	int		  i, n, rc;
+
+	if ((s = db_vprepare(nb, sql, types, ap)) == NULL)
+		return NULL;
+	n = sqlite3_column_count(s->st);
+	names = xcalloc(n, sizeof(*names));
+	cells = xcalloc(n, sizeof(*cells));
+	for (i = 0; i < n; i++)
+		names[i] = sqlite3_column_name(s->st, i);
+	t = table_new(n, names);
+	while ((rc = db_step(s)) == 1) {
+		for (i = 0; i < n; i++)
+			cells[i] = db_col_isnull(s, i) ? NULL :
+			    db_col_text(s, i);
+		table_add_row(t, cells);
+	}
+	free(names);
+	free(cells);
+	db_finalize(s);
+	if (rc == -1) {
+		table_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+struct table *
+db_table(struct nb *nb, const char *sql, const char *types, ...)
+{
+	struct table	*t;
+	va_list		 ap;
+
+	va_start(ap, types);
+	t = db_vtable(nb, sql, types, ap);
+	va_end(ap);
+	return t;
+}

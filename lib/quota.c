@@ -1,0 +1,164 @@
+/*
+ * quota.c: per-project limits.  Usage is always counted from the
+ * resources themselves inside the writing transaction, never kept in a
+ * counter that could drift.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "nubes.h"
+#include "auth.h"
+#include "identity.h"
+#include "resource.h"
+
+/*
+ * OpenStack's defaults.  usage_sql counts a project's use (?1); a
+ * resource whose service is not built yet has none, and its use is 0.
+ */
+const struct quota_resource quota_resources[] = {
+	{ "instances", 10, NULL, "" },
+	{ "cores", 20, NULL, "" },
+	{ "ram", 51200, NULL, "MiB" },
+	{ "key_pairs", 100, NULL, "" },
+	{ "server_groups", 10, NULL, "" },
+	{ "images", -1, NULL, "" },
+	{ "image_bytes", -1, NULL, "bytes" },
+	{ "networks", 100, NULL, "" },
+	{ "subnets", 100, NULL, "" },
+	{ "ports", 500, NULL, "" },
+	{ "routers", 10, NULL, "" },
+	{ "floating_ips", 50, NULL, "" },
+	{ "security_groups", 10, NULL, "" },
+	{ "security_group_rules", 100, NULL, "" },
+	{ "volumes", 10, NULL, "" },
+	{ "gigabytes", 1000, NULL, "GB" },
+	{ "snapshots", 10, NULL, "" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct quota_resource *
+quota_find(const char *name)
+{
+	const struct quota_resource	*q;
+
+	for (q = quota_resources; q->name != NULL; q++)
+		if (strcmp(q->name, name) == 0)
+			return q;
+	return NULL;
+}
+
+static const char limit_sql[] =
+    "SELECT hard_limit FROM quotas WHERE project_id = ?1 AND resource = ?2";
+
+static long long
+quota_limit(struct nb *nb, const char *project_id,
+    const struct quota_resource *q)
+{
+	char		 key[80];
+	long long	 def;
+
+	snprintf(key, sizeof(key), "default_%s", q->name);
+	def = conf_get_num(nb->conf, "quota", key, q->default_limit);
+	return db_int(nb, def, limit_sql, "ss", project_id, q->name);
+}
+
+static long long
+quota_usage(struct nb *nb, const char *project_id,
+    const struct quota_resource *q)
+{
+	if (q->usage_sql == NULL)
+		return 0;
+	return db_int(nb, 0, q->usage_sql, "s", project_id);
+}
+
+struct table *
+quota_show(struct nb *nb, const char *project)
+{
+	static const char *const cols[] = {
+		"resource", "limit:n", "in_use:n", "unit"
+	};
+	const struct quota_resource	*q;
+	struct ref			 p;
+	struct table			*t;
+	char				 lim[32], use[32];
+	const char			*row[4];
+
+	if (resource_authorize(nb, &res_project, "quota_show",
+	    project != NULL ? project : nb->ctx.project_id, &p) == -1)
+		return NULL;
+	t = table_new(4, cols);
+	for (q = quota_resources; q->name != NULL; q++) {
+		snprintf(lim, sizeof(lim), "%lld", quota_limit(nb, p.id, q));
+		snprintf(use, sizeof(use), "%lld", quota_usage(nb, p.id, q));
+		row[0] = q->name;
+		row[1] = lim;
+		row[2] = use;
+		row[3] = q->unit;
+		table_add_row(t, row);
+	}
+	ref_release(&p);
+	return t;
+}
+
+int
+quota_set(struct nb *nb, const char *project, const char *const *names,
+    const long long *limits, size_t n)
+{
+	static const char sql[] =
+	    "INSERT INTO quotas (project_id, resource, hard_limit)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (project_id, resource)"
+	    " DO UPDATE SET hard_limit = excluded.hard_limit";
+	struct ref	 p = { 0 };
+	struct buf	 what;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		if (quota_find(names[i]) == NULL)
+			return nb_seterr(nb, NB_EUSAGE, "unknown quota '%s'",
+			    names[i]);
+	buf_init(&what);
+	for (i = 0; i < n; i++)
+		buf_printf(&what, "%s%s=%lld", i ? " " : "", names[i],
+		    limits[i]);
+	if (db_begin(nb) == -1 ||
+	    resource_authorize(nb, &res_project, "quota_set", project,
+	    &p) == -1)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (db_exec(nb, NULL, sql, "ssi", p.id, names[i],
+		    limits[i]) == -1)
+			goto fail;
+	if (event_record(nb, "quota:set", "project", p.id, p.name, 1,
+	    what.s) == -1 || db_commit(nb) == -1)
+		goto fail;
+	ref_release(&p);
+	buf_free(&what);
+	return 0;
+fail:
+	event_failed(nb, "quota:set", "project", project);
+	ref_release(&p);
+	buf_free(&what);
+	return -1;
+}
+
+int
+quota_check(struct nb *nb, const char *project_id, const char *resource,
+    long long delta)
+{
+	const struct quota_resource	*q;
+	long long			 limit, used;
+
+	if ((q = quota_find(resource)) == NULL)
+		return nb_seterr(nb, NB_EFAIL, "unknown quota '%s'", resource);
+	limit = quota_limit(nb, project_id, q);
+	if (limit < 0)
+		return 0;
+	used = quota_usage(nb, project_id, q);
+	if (used + delta > limit)
+		return nb_seterr(nb, NB_ECONFLICT, "quota exceeded for %s: "
+		    "limit %lld%s%s, in use %lld, requested %lld", resource,
+		    limit, *q->unit ? " " : "", q->unit, used, delta);
+	return 0;
+}

@@ -1,0 +1,139 @@
+/*
+ * schema.c: the database schema as forward migrations.
+ *
+ * migrations[i] takes the database from user_version i to i + 1.  Never
+ * edit a migration that has shipped: add one.  Times are seconds since
+ * the epoch (UTC); ids are UUIDs as text.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "nubes.h"
+
+static const char *const migrations[] = {
+	/* 0 -> 1: identity, catalog, quotas, events. */
+	"CREATE TABLE projects ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  enabled INTEGER NOT NULL DEFAULT 1,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE users ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  email TEXT,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  enabled INTEGER NOT NULL DEFAULT 1,"
+	"  password_hash TEXT,"
+	"  default_project_id TEXT REFERENCES projects(id) ON DELETE SET NULL,"
+	"  tokens_valid_after INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	");"
+	/* implies: ROLE_* bits the role grants (admin 7, member 3, ...). */
+	"CREATE TABLE roles ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  implies INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	/* project_id NULL: a global assignment. */
+	"CREATE TABLE role_assignments ("
+	"  role_id TEXT NOT NULL REFERENCES roles(id) ON DELETE CASCADE,"
+	"  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  project_id TEXT REFERENCES projects(id) ON DELETE CASCADE,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE UNIQUE INDEX role_assignments_unique"
+	"  ON role_assignments(user_id, ifnull(project_id, ''), role_id);"
+	"CREATE INDEX role_assignments_project ON role_assignments(project_id);"
+	"CREATE TABLE revoked_tokens ("
+	"  token_id TEXT PRIMARY KEY,"
+	"  expires_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE services ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  type TEXT NOT NULL,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  enabled INTEGER NOT NULL DEFAULT 1,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE endpoints ("
+	"  id TEXT PRIMARY KEY,"
+	"  service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,"
+	"  interface TEXT NOT NULL"
+	"    CHECK (interface IN ('public', 'internal', 'admin')),"
+	"  url TEXT NOT NULL,"
+	"  region TEXT NOT NULL,"
+	"  enabled INTEGER NOT NULL DEFAULT 1,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (service_id, interface, region)"
+	");"
+	"CREATE TABLE quotas ("
+	"  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+	"  resource TEXT NOT NULL,"
+	"  hard_limit INTEGER NOT NULL,"
+	"  PRIMARY KEY (project_id, resource)"
+	") WITHOUT ROWID;"
+	/* The audit log; names are copied so they outlive their rows. */
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  created_at INTEGER NOT NULL,"
+	"  user_id TEXT, user_name TEXT,"
+	"  project_id TEXT, project_name TEXT,"
+	"  action TEXT NOT NULL,"
+	"  target_type TEXT, target_id TEXT, target_name TEXT,"
+	"  result TEXT NOT NULL CHECK (result IN ('success', 'failure')),"
+	"  message TEXT"
+	");"
+	"CREATE INDEX events_time ON events(created_at);",
+};
+
+#define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
+
+/*
+ * Bring the schema up to date.  Cheap when it is: one PRAGMA read.  The
+ * version is read again inside the write transaction, so two programs
+ * opening an old database at once migrate it once.
+ */
+int
+schema_migrate(struct nb *nb)
+{
+	int	 v;
+
+	if ((v = db_user_version(nb)) == -1)
+		return -1;
+	if ((size_t)v == NMIGRATIONS)
+		return 0;
+	if ((size_t)v > NMIGRATIONS)
+		return nb_seterr(nb, NB_EFAIL, "database schema version %d is "
+		    "newer than this nubes (%zu): upgrade nubes", v,
+		    NMIGRATIONS);
+	if (db_begin(nb) == -1)
+		return -1;
+	for (v = db_user_version(nb); (size_t)v < NMIGRATIONS; v++) {
+		char	 sql[64];
+
+		if (db_exec_script(nb, migrations[v]) == -1)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (db_exec(nb, NULL, sql, NULL) == -1)
+			goto fail;
+	}
+	return db_commit(nb);
+fail:
+	db_rollback(nb);
+	return -1;
+}
+
+int
+schema_version(void)
+{
+	return NMIGRATIONS;
+}
