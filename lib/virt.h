@@ -1,0 +1,70 @@
+/*
+ * virt.h: the hypervisor, through libvirt.  lib/virt.c is the only file
+ * that includes libvirt's headers; this one does not, so a program
+ * links libvirt only when it calls these functions (DESIGN.md 8).
+ *
+ * Every function that can fail returns -1 or NULL and leaves a message
+ * ending in libvirt's own and an exit code in the struct nb given to
+ * virt_open(): NB_ENOTFOUND for a domain that does not exist, NB_EUSAGE
+ * for a malformed UUID, NB_ECONFLICT for a domain in the wrong state,
+ * NB_EFAIL otherwise.  Nothing here prints or exits.
+ */
+#ifndef NUBES_VIRT_H
+#define NUBES_VIRT_H
+
+#include <stddef.h>
+
+struct nb;
+struct virt;
+
+/*
+ * Connect to the libvirt daemon at uri ("qemu:///system",
+ * "qemu+ssh://host/system"; NULL means "qemu:///system").  Errors are
+ * reported in nb, which must outlive the connection.  Returns NULL on
+ * failure; virt_close() releases the result.
+ */
+struct virt	*virt_open(struct nb *nb, const char *uri);
+
+/* Close the connection and free v; accepts NULL. */
+void		 virt_close(struct virt *v);
+
+/* The URI the connection was opened with; borrowed from v. */
+const char	*virt_uri(const struct virt *v);
+
+/*
+ * Define a persistent domain from xml (libvirt domain XML; values from
+ * users must have gone through xml_escape()) and start it.  Copies the
+ * domain's UUID into uuid.  When the domain is defined but does not
+ * start, it is undefined again, so a failure leaves nothing behind: do
+ * not use this to restart a domain that already exists.  Returns 0, or
+ * -1 with NB_ECONFLICT when a domain of that name or UUID is running or
+ * defined with another UUID, NB_EFAIL otherwise.
+ */
+int		 virt_define_start(struct virt *v, const char *xml,
+		    char uuid[37]);
+
+/*
+ * Stop the domain with this UUID at once (power cut) and remove its
+ * definition, managed save image, snapshot and checkpoint metadata and
+ * NVRAM.  A domain that is already stopped, transient or gone is fine:
+ * returns 0 when it no longer exists afterwards, -1 otherwise.
+ */
+int		 virt_destroy_undefine(struct virt *v, const char *uuid);
+
+/*
+ * Ask the guest to shut down (ACPI power button); does not wait.
+ * Returns 0, or -1 with NB_ENOTFOUND, or NB_ECONFLICT when the domain is
+ * not running.
+ */
+int		 virt_shutdown(struct virt *v, const char *uuid);
+
+/*
+ * Write the state of the domain with this UUID into buf (len bytes; 16
+ * are enough): "nostate", "running", "blocked", "paused", "shutdown"
+ * (shutting down), "shutoff", "crashed" or "pmsuspended".  Returns 0, or
+ * -1 with NB_ENOTFOUND when no such domain exists.
+ */
+int		 virt_domain_state(struct virt *v, const char *uuid, char *buf,
+		    size_t len);
+
+#endif /* NUBES_VIRT_H */
