@@ -70,7 +70,7 @@ static const char event_list_sql[] =
     " result, message, user_id, project_id FROM events"
     " WHERE (?1 IS NULL OR user_name = ?1 OR user_id = ?1)"
     " AND (?2 IS NULL OR project_name = ?2 OR project_id = ?2)"
-    " AND (?3 IS NULL OR action = ?3 OR action LIKE ?3 || '.%')"
+    " AND (?3 IS NULL OR action = ?3 OR action LIKE ?3 || ':%')"
     " AND (?4 IS NULL OR target_id = ?4 OR target_name = ?4)"
     " AND (?5 IS NULL OR result = ?5)"
     " AND created_at >= ?6 AND created_at < ?7"

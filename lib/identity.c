@@ -351,8 +351,8 @@ role_list(struct nb *nb)
 {
 	static const char sql[] =
 	    "SELECT id, name, CASE implies WHEN 7 THEN 'member,reader'"
-	    " WHEN 3 THEN 'reader' ELSE '' END AS implies FROM roles"
-	    " ORDER BY implies DESC, name";
+	    " WHEN 3 THEN 'reader' ELSE '' END AS implies FROM roles r"
+	    " ORDER BY r.implies DESC, r.name";
 
 	if (policy_check(nb, "role:list", NULL, NULL) == -1)
 		return NULL;

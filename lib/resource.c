@@ -53,6 +53,9 @@ resource_resolve(struct nb *nb, const struct resource *r, const char *text,
 	int		 n = 0, rc, exact = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (r->name_col == NULL && !uuid_valid(text))
+		return nb_seterr(nb, NB_EUSAGE, "'%s' is not a valid %s id "
+		    "(a UUID)", text, r->kind);
 	sql = resolve_sql(r);
 	s = db_prepare(nb, sql, "ss", text, r->project_col == NULL ||
 	    is_cloud_admin(nb) ? NULL : nb->ctx.project_id);
