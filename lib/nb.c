@@ -97,6 +97,7 @@ nb_open(const char *progname, int flags, char **errp, int *codep)
 	const char	*cpath, *sdir;
 	char		*dbpath = NULL, *cerr = NULL;
 
+	crypto_init();
 	nb = xcalloc(1, sizeof(*nb));
 	nb->progname = progname;
 	*errp = NULL;

@@ -241,6 +241,7 @@ int		 spawn_ok(struct nb *, char *const argv[], const char *input,
 		    char **outp);
 
 /* crypto.c: OpenSSL. */
+void		 crypto_init(void);	/* nb_open() calls it */
 int		 random_bytes(void *, size_t);
 void		 hex_encode(const unsigned char *, size_t, char *out);
 char		*b64url_encode(const unsigned char *, size_t);

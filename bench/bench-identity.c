@@ -1,0 +1,252 @@
+/*
+ * bench-identity: what identity costs, each number beside a baseline
+ * measured in the same run.  Not a test: it asserts nothing and prints
+ * numbers; targets are from the issue and shown for comparison.
+ *
+ *   bench/bench-identity BINDIR POLICY
+ *
+ * It makes a scratch cloud under /tmp with the programs in BINDIR and
+ * the default policy file POLICY.
+ */
+#include "config.h"
+
+#include <sys/wait.h>
+
+#include <err.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nubes.h"
+#include "auth.h"
+
+extern char	**environ;
+
+static const char	*bindir;
+
+static double
+now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Run argv with stdin from input (or /dev/null), output discarded. */
+static int
+run(char *const argv[], const char *input)
+{
+	posix_spawn_file_actions_t	 fa;
+	int				 p[2], status;
+	pid_t				 pid;
+
+	if (pipe(p) == -1)
+		err(1, "pipe");
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+	posix_spawn_file_actions_addclose(&fa, p[1]);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0)
+		err(1, "spawn %s", argv[0]);
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[0]);
+	if (input != NULL && write(p[1], input, strlen(input)) == -1)
+		err(1, "write");
+	close(p[1]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static char *
+prog(const char *name)
+{
+	char	*p;
+
+	xasprintf(&p, "%s/%s", bindir, name);
+	return p;
+}
+
+/* Mean seconds of n runs of argv. */
+static double
+time_runs(char *const argv[], const char *input, int n)
+{
+	double	 t0 = now();
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (run(argv, input) != 0)
+			errx(1, "%s failed", argv[0]);
+	return (now() - t0) / n;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* 32 writer processes, each creating per users; latencies in ms. */
+static void
+parallel_writers(int writers, int per)
+{
+	double	*lat, t0, total;
+	int	 w, i, p[2], failures = 0;
+	FILE	*fp;
+	char	 line[128];
+
+	if (pipe(p) == -1)
+		err(1, "pipe");
+	t0 = now();
+	for (w = 0; w < writers; w++) {
+		if (fork() != 0)
+			continue;
+		close(p[0]);
+		fp = fdopen(p[1], "w");
+		for (i = 0; i < per; i++) {
+			char	 name[64], *cmd = prog("cloud-user-create");
+			char	*argv[] = { cmd, "-q", name, NULL };
+			double	 s;
+			int	 rc;
+
+			snprintf(name, sizeof(name), "bench-%d-%d", w, i);
+			s = now();
+			rc = run(argv, NULL);
+			fprintf(fp, "%d %.6f\n", rc, (now() - s) * 1000);
+			free(cmd);
+		}
+		fclose(fp);
+		_exit(0);
+	}
+	close(p[1]);
+	lat = xcalloc(writers * per, sizeof(*lat));
+	fp = fdopen(p[0], "r");
+	for (i = 0; i < writers * per && fgets(line, sizeof(line), fp); i++) {
+		int	 rc;
+
+		sscanf(line, "%d %lf", &rc, &lat[i]);
+		failures += rc != 0;
+	}
+	fclose(fp);
+	while (wait(NULL) > 0)
+		;
+	total = now() - t0;
+	qsort(lat, i, sizeof(*lat), cmp_double);
+	printf("user-create, %d parallel writers x %d: %.0f writes/s "
+	    "(target >= 300), p50 %.1f ms, p99 %.1f ms, %d failed\n",
+	    writers, per, i / total, lat[i / 2], lat[i * 99 / 100], failures);
+	free(lat);
+}
+
+int
+main(int argc, char *argv[])
+{
+	char		 dir[] = "/tmp/bench-identity.XXXXXX", conf[256];
+	struct nb	*nb;
+	struct nb_ctx	 ctx;
+	struct token	 tk;
+	char		*token, *errs, *hash;
+	double		 t0, t_decode, t_full, t_true, t_proc, t_hash, t_issue;
+	int		 code, i, n = 2000;
+	FILE		*fp;
+
+	if (argc != 3)
+		errx(2, "usage: bench-identity BINDIR POLICY");
+	bindir = argv[1];
+	if (mkdtemp(dir) == NULL)
+		err(1, "mkdtemp");
+	snprintf(conf, sizeof(conf), "%s/nubes.conf", dir);
+	if ((fp = fopen(conf, "w")) == NULL)
+		err(1, "%s", conf);
+	fprintf(fp, "[policy]\ndefaults = %s\nfile = /nonexistent\n",
+	    argv[2]);
+	fclose(fp);
+	setenv("CLOUD_CONFIG", conf, 1);
+	setenv("CLOUD_STATE_DIR", dir, 1);
+	unsetenv("CLOUD_TOKEN");
+	{
+		char	*cmd = prog("cloud-bootstrap");
+		char	*bargv[] = { cmd, "-q", "--password-stdin", NULL };
+
+		if (run(bargv, "secret\n") != 0)
+			errx(1, "cloud-bootstrap failed");
+		free(cmd);
+	}
+	setenv("CLOUD_USERNAME", "admin", 1);
+	setenv("CLOUD_PASSWORD", "secret", 1);
+	setenv("CLOUD_PROJECT", "admin", 1);
+	if ((nb = nb_open("bench", NB_AUTH, &errs, &code)) == NULL)
+		errx(1, "%s", errs);
+	if ((token = auth_issue(nb, &nb->ctx)) == NULL)
+		errx(1, "%s", nb_errstr(nb));
+
+	/* Library: crypto alone, then the whole check with the database. */
+	t0 = now();
+	for (i = 0; i < n; i++)
+		if (token_decode(nb, token, &tk) == -1)
+			errx(1, "%s", nb_errstr(nb));
+	t_decode = (now() - t0) / n;
+	t0 = now();
+	for (i = 0; i < n; i++)
+		if (auth_token(nb, token, &ctx) == -1)
+			errx(1, "%s", nb_errstr(nb));
+	t_full = (now() - t0) / n;
+	printf("token validate in the library: %.1f us (target <= 50); "
+	    "of which decrypt+MAC %.1f us\n", t_full * 1e6, t_decode * 1e6);
+
+	/* Whole process: cloud-token-validate beside spawning true. */
+	{
+		char	*cmd = prog("cloud-token-validate");
+		char	*vargv[] = { cmd, "-q", NULL };
+		char	*targv[] = { "true", NULL };
+
+		setenv("CLOUD_TOKEN", token, 1);
+		t_true = time_runs(targv, NULL, 200);
+		t_proc = time_runs(vargv, NULL, 200);
+		printf("cloud-token-validate process: %.2f ms, true: %.2f ms, "
+		    "difference %.2f ms (target <= 2)\n", t_proc * 1e3,
+		    t_true * 1e3, (t_proc - t_true) * 1e3);
+		free(cmd);
+	}
+
+	/* Token issue with a password: the hash, and everything else. */
+	if ((hash = password_hash(nb, "secret")) == NULL)
+		errx(1, "%s", nb_errstr(nb));
+	t0 = now();
+	for (i = 0; i < 10; i++)
+		password_verify(nb, "secret", hash);
+	t_hash = (now() - t0) / 10;
+	{
+		char	*cmd = prog("cloud-token-issue");
+		char	*iargv[] = { cmd, "-q", NULL };
+
+		unsetenv("CLOUD_TOKEN");
+		t_issue = time_runs(iargv, NULL, 10);
+		printf("cloud-token-issue with a password: %.1f ms = scrypt "
+		    "%.1f ms + everything else %.1f ms (target <= 5)\n",
+		    t_issue * 1e3, t_hash * 1e3, (t_issue - t_hash) * 1e3);
+		free(cmd);
+	}
+	setenv("CLOUD_TOKEN", token, 1);
+	unsetenv("CLOUD_PASSWORD");
+
+	/* Writers: one alone as the baseline, then 32 at once. */
+	parallel_writers(1, 100);
+	parallel_writers(32, 25);
+
+	free(hash);
+	free(token);
+	nb_close(nb);
+	{
+		char	*rargv[] = { "rm", "-rf", dir, NULL };
+
+		run(rargv, NULL);
+	}
+	return 0;
+}
