@@ -45,6 +45,7 @@ main(int argc, char *argv[])
 	if (argc - optind != 1 || interface == NULL || url == NULL)
 		usage(synopsis, NB_EUSAGE);
 	nb = prog_open(NB_AUTH);
+	check_columns(nb, &res_endpoint);
 	if ((t = endpoint_create(nb, argv[optind], interface, url,
 	    region)) == NULL)
 		rval = prog_error(nb, argv[optind]);

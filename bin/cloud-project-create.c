@@ -40,6 +40,7 @@ main(int argc, char *argv[])
 		usage(synopsis, NB_EUSAGE);
 	p.name = argv[optind];
 	nb = prog_open(NB_AUTH);
+	check_columns(nb, &res_project);
 	if ((t = project_create(nb, &p)) == NULL)
 		rval = prog_error(nb, p.name);
 	else

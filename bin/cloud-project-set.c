@@ -49,6 +49,7 @@ main(int argc, char *argv[])
 	if (argc - optind != 1 || !any)
 		usage(synopsis, NB_EUSAGE);
 	nb = prog_open(NB_AUTH);
+	check_columns(nb, &res_project);
 	if ((t = project_set(nb, argv[optind], &p)) == NULL)
 		rval = prog_error(nb, argv[optind]);
 	else

@@ -1,6 +1,6 @@
 /*
  * cloud-role-create: create a role.  Roles other than the built-in
- * admin, member and reader carry no rights until the policy names them.
+ * admin, member and reader are recorded and listed but grant no rights.
  */
 #include "config.h"
 
@@ -26,6 +26,7 @@ main(int argc, char *argv[])
 	if (argc - optind != 1)
 		usage(synopsis, NB_EUSAGE);
 	nb = prog_open(NB_AUTH);
+	check_columns(nb, &res_role);
 	if ((t = role_create(nb, argv[optind])) == NULL)
 		rval = prog_error(nb, argv[optind]);
 	else

@@ -38,6 +38,7 @@ main(int argc, char *argv[])
 	if (argc - optind != 1 || type == NULL)
 		usage(synopsis, NB_EUSAGE);
 	nb = prog_open(NB_AUTH);
+	check_columns(nb, &res_service);
 	if ((t = service_create(nb, argv[optind], type, description)) == NULL)
 		rval = prog_error(nb, argv[optind]);
 	else

@@ -24,7 +24,7 @@ main(int argc, char *argv[])
 	struct operands			 ops;
 	struct nb			*nb;
 	const char			*token;
-	int				 ch, rval = 0;
+	int				 ch, rval = 0, any = 0;
 
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
 	    NULL)) != -1)
@@ -42,9 +42,15 @@ main(int argc, char *argv[])
 		argv = (char **)&token;
 	}
 	operands_init(&ops, argc, argv);
-	while ((token = operands_next(&ops)) != NULL)
+	while ((token = operands_next(&ops)) != NULL) {
+		any = 1;
 		if (token_revoke(nb, token) == -1)
 			rval = prog_error(nb, NULL);
+	}
 	operands_free(&ops);
+	if (!any) {
+		warnx("no token given");
+		rval = NB_EUSAGE;
+	}
 	return prog_exit(nb, rval);
 }

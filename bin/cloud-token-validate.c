@@ -24,7 +24,7 @@ main(int argc, char *argv[])
 	struct table			*t;
 	struct nb			*nb;
 	const char			*token;
-	int				 ch, rval = 0;
+	int				 ch, rval = 0, any = 0;
 
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
 	    NULL)) != -1)
@@ -43,6 +43,7 @@ main(int argc, char *argv[])
 	}
 	operands_init(&ops, argc, argv);
 	while ((token = operands_next(&ops)) != NULL) {
+		any = 1;
 		if ((t = token_validate(nb, token)) == NULL)
 			rval = prog_error(nb, NULL);
 		else
@@ -50,5 +51,9 @@ main(int argc, char *argv[])
 		table_free(t);
 	}
 	operands_free(&ops);
+	if (!any) {
+		warnx("no token given");
+		rval = NB_EUSAGE;
+	}
 	return prog_exit(nb, rval);
 }

@@ -58,6 +58,7 @@ main(int argc, char *argv[])
 		usage(synopsis, NB_EUSAGE);
 	u.name = argv[optind];
 	nb = prog_open(NB_AUTH);
+	check_columns(nb, &res_user);
 	if (pw_stdin)
 		u.password = pw = prog_read_password(nb);
 	if ((t = user_create(nb, &u)) == NULL)

@@ -67,6 +67,7 @@ main(int argc, char *argv[])
 	if (argc - optind != 1 || !any)
 		usage(synopsis, NB_EUSAGE);
 	nb = prog_open(NB_AUTH);
+	check_columns(nb, &res_user);
 	if (pw_stdin)
 		u.password = pw = prog_read_password(nb);
 	if ((t = user_set(nb, argv[optind], &u)) == NULL)

@@ -103,6 +103,21 @@ print_list(const struct table *t)
 	print_table(t, 0);
 }
 
+void
+check_columns(struct nb *nb, const struct resource *r)
+{
+	struct table	*t;
+	char		*err;
+
+	if ((t = db_table(nb, r->show_sql, "s", "")) == NULL)
+		exit(prog_error(nb, NULL));
+	if (out_check_columns(t, &err) == -1) {
+		warnx("%s", err);
+		exit(NB_EUSAGE);
+	}
+	table_free(t);
+}
+
 int
 prog_exit(struct nb *nb, int rval)
 {

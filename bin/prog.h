@@ -34,6 +34,11 @@ int		 prog_error(struct nb *, const char *operand);
 /* Print t as one object or a list, unless -q; a bad -c exits 2. */
 void		 print_object(const struct table *);
 void		 print_list(const struct table *);
+/*
+ * Exit 2 unless every -c column is one r's show prints: checked before
+ * a command changes anything, not after.
+ */
+void		 check_columns(struct nb *, const struct resource *r);
 /* Flush stdout, report write errors, close nb, return the exit code. */
 int		 prog_exit(struct nb *, int rval);
 /* The password on stdin, or exit with the error. */

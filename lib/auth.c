@@ -210,12 +210,9 @@ auth_issue(struct nb *nb, struct nb_ctx *ctx)
 	unsigned char	 raw[16];
 	long long	 ttl;
 
-	ttl = conf_get_num(nb->conf, "identity", "token_expiration", 3600);
-	if (ttl < 60 || ttl > 7 * 86400) {
-		nb_seterr(nb, NB_EUSAGE, "config: [identity] token_expiration "
-		    "must be 60 to 604800 seconds");
+	if (conf_num(nb, "identity", "token_expiration", 3600, 60, 7 * 86400,
+	    &ttl) == -1)
 		return NULL;
-	}
 	memset(&t, 0, sizeof(t));
 	random_bytes(raw, sizeof(raw));
 	hex_encode(raw, sizeof(raw), t.id);
@@ -224,6 +221,9 @@ auth_issue(struct nb *nb, struct nb_ctx *ctx)
 	t.roles = ctx->roles;
 	t.issued_at = time(NULL);
 	t.expires_at = t.issued_at + ttl;
+	/* A token traded for a new one lends it its expiry, as Keystone. */
+	if (ctx->token_id[0] != '\0' && ctx->expires_at < t.expires_at)
+		t.expires_at = ctx->expires_at;
 	strlcpy(ctx->token_id, t.id, sizeof(ctx->token_id));
 	ctx->expires_at = t.expires_at;
 	return token_encode(nb, &t);
@@ -337,28 +337,37 @@ is_cloud_admin(const struct nb *nb)
 	return (nb->ctx.global_roles & ROLE_ADMIN) != 0;
 }
 
-/* What a token says about its holder, as a one-row table. */
+/*
+ * What a token says about its holder, as a one-row table; the token
+ * itself is the "id" column only when just issued (token is not NULL),
+ * never when validated, so validation output holds no secret.
+ */
 static struct table *
-token_table(const struct nb_ctx *c, const char *token, int with_token)
+token_table(const struct nb_ctx *c, const char *token)
 {
 	static const char *const cols[] = {
 		"expires", "id", "project_id", "user_id", "user_name",
 		"project_name", "roles", "audit_id"
 	};
+	static const char *const vcols[] = {
+		"expires", "project_id", "user_id", "user_name",
+		"project_name", "roles", "audit_id"
+	};
 	char		 exp[32], roles[64];
-	const char	*row[8];
+	const char	*row[8], **r = row;
 	struct table	*t;
 
 	time_rfc3339(c->expires_at, exp);
-	row[0] = exp;
-	row[1] = with_token ? token : c->token_id;
-	row[2] = c->project_id;
-	row[3] = c->user_id;
-	row[4] = c->user_name;
-	row[5] = c->project_name;
-	row[6] = role_names(c->roles, roles, sizeof(roles));
-	row[7] = c->token_id;
-	t = table_new(8, cols);
+	*r++ = exp;
+	if (token != NULL)
+		*r++ = token;
+	*r++ = c->project_id;
+	*r++ = c->user_id;
+	*r++ = c->user_name;
+	*r++ = c->project_name;
+	*r++ = role_names(c->roles, roles, sizeof(roles));
+	*r++ = c->token_id;
+	t = token != NULL ? table_new(8, cols) : table_new(7, vcols);
 	table_add_row(t, row);
 	return t;
 }
@@ -373,7 +382,7 @@ token_issue(struct nb *nb)
 		return NULL;
 	if ((token = auth_issue(nb, &nb->ctx)) == NULL)
 		return NULL;
-	t = token_table(&nb->ctx, token, 1);
+	t = token_table(&nb->ctx, token);
 	explicit_bzero(token, strlen(token));
 	free(token);
 	return t;
@@ -388,7 +397,7 @@ token_validate(struct nb *nb, const char *text)
 		return NULL;
 	if (policy_check(nb, "token:validate", NULL, c.user_id) == -1)
 		return NULL;
-	return token_table(&c, NULL, 0);
+	return token_table(&c, NULL);
 }
 
 int

@@ -89,17 +89,22 @@ conf_get(const struct nb_conf *c, const char *section, const char *key,
 	return v != NULL ? v : def;
 }
 
-long long
-conf_get_num(const struct nb_conf *c, const char *section, const char *key,
-    long long def)
+int
+conf_num(struct nb *nb, const char *section, const char *key, long long def,
+    long long min, long long max, long long *out)
 {
 	const char	*v, *errstr;
-	long long	 n;
 
-	if ((v = conf_get(c, section, key, NULL)) == NULL)
-		return def;
-	n = strtonum(v, LLONG_MIN, LLONG_MAX, &errstr);
-	return errstr == NULL ? n : def;
+	if ((v = conf_get(nb->conf, section, key, NULL)) == NULL) {
+		*out = def;
+		return 0;
+	}
+	*out = strtonum(v, min, max, &errstr);
+	if (errstr != NULL)
+		return nb_seterr(nb, NB_EFAIL, "config '%s': [%s] %s '%s' is "
+		    "%s (%lld to %lld)", conf_path(nb->conf), section, key, v,
+		    errstr, min, max);
+	return 0;
 }
 
 const char *

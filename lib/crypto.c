@@ -141,12 +141,9 @@ password_hash(struct nb *nb, const char *pw)
 	char		*s64, *d64, *out;
 	long long	 ln;
 
-	ln = conf_get_num(nb->conf, "identity", "scrypt_ln", SCRYPT_LN_MIN);
-	if (ln < SCRYPT_LN_MIN || ln > 22) {
-		nb_seterr(nb, NB_EUSAGE, "config: [identity] scrypt_ln must be "
-		    "%d to 22", SCRYPT_LN_MIN);
+	if (conf_num(nb, "identity", "scrypt_ln", SCRYPT_LN_MIN, SCRYPT_LN_MIN,
+	    22, &ln) == -1)
 		return NULL;
-	}
 	random_bytes(salt, sizeof(salt));
 	if (scrypt(pw, salt, sizeof(salt), (int)ln, SCRYPT_R, SCRYPT_P, dk,
 	    sizeof(dk)) == -1) {
@@ -200,8 +197,8 @@ password_dummy_verify(struct nb *nb, const char *pw)
 	unsigned char	 salt[SALT_LEN] = { 0 }, dk[DK_LEN];
 	long long	 ln;
 
-	ln = conf_get_num(nb->conf, "identity", "scrypt_ln", SCRYPT_LN_MIN);
-	if (ln < SCRYPT_LN_MIN || ln > 22)
+	if (conf_num(nb, "identity", "scrypt_ln", SCRYPT_LN_MIN, SCRYPT_LN_MIN,
+	    22, &ln) == -1)
 		ln = SCRYPT_LN_MIN;
 	(void)scrypt(pw, salt, sizeof(salt), (int)ln, SCRYPT_R, SCRYPT_P, dk,
 	    sizeof(dk));

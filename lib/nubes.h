@@ -112,8 +112,13 @@ void		 conf_free(struct nb_conf *);
 /* Borrowed string, or def when the key is absent. */
 const char	*conf_get(const struct nb_conf *, const char *section,
 		    const char *key, const char *def);
-long long	 conf_get_num(const struct nb_conf *, const char *section,
-		    const char *key, long long def);
+/*
+ * A number from the config in [min, max], def when absent; a malformed
+ * or out-of-range value is an NB_EFAIL error naming the key.
+ */
+int		 conf_num(struct nb *, const char *section, const char *key,
+		    long long def, long long min, long long max,
+		    long long *out);
 const char	*conf_path(const struct nb_conf *);
 
 /* db.c: the only file that includes sqlite3. */
@@ -186,6 +191,8 @@ int		 out_option(int ch, const char *arg);
 int		 out_set_format(const char *);
 /* Print a list (one record a row). */
 int		 out_list(FILE *, const struct table *, char **errp);
+/* Check the -c columns against t's, before a command changes anything. */
+int		 out_check_columns(const struct table *, char **errp);
 /* Print row 0 of t as a single object (field/value pairs). */
 int		 out_object(FILE *, const struct table *, char **errp);
 /* Print a list of objects for commands that act on several operands. */

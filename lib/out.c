@@ -230,6 +230,15 @@ print_aligned(FILE *fp, size_t nrows, size_t ncols, const char **hdr,
 }
 
 int
+out_check_columns(const struct table *t, char **errp)
+{
+	size_t	 idx[MAXCOLS], n;
+
+	*errp = NULL;
+	return t->ncols > MAXCOLS ? -1 : pick_columns(t, idx, &n, errp);
+}
+
+int
 out_list(FILE *fp, const struct table *t, char **errp)
 {
 	size_t		 idx[MAXCOLS], n, r, i;

@@ -7,10 +7,14 @@
  *   admin, member, reader  the caller holds the role (or one implying it)
  *                          globally, or on the target project when the
  *                          token is scoped to that project;
+ *   cloud_admin            the admin role held globally, whatever the
+ *                          target;
  *   owner                  the target belongs to the calling user;
  *   any                    every authenticated caller;
  *   none                   nobody.
- * An action with no rule is allowed to cloud admins only.
+ * An action with no rule in either file is allowed to cloud admins only.
+ * Custom roles are recorded and listed, but rules grant rights only
+ * through the built-in roles.
  */
 #include "config.h"
 
@@ -91,6 +95,8 @@ rule_allows(struct nb *nb, const char *action, const char *rule,
 		expect_term = 0;
 		if ((bit = role_bit(term)) != 0)
 			allow |= (have & bit) != 0;
+		else if (strcmp(term, "cloud_admin") == 0)
+			allow |= (nb->ctx.global_roles & ROLE_ADMIN) != 0;
 		else if (strcmp(term, "owner") == 0)
 			allow |= owner != NULL &&
 			    strcmp(owner, nb->ctx.user_id) == 0;
@@ -128,7 +134,7 @@ policy_check(struct nb *nb, const char *action, const char *target_project,
 	    nb->errcode == 0 &&
 	    (rule = rule_from(nb, defaults, action, 1)) == NULL &&
 	    nb->errcode == 0)
-		rule = xstrdup("admin");
+		rule = xstrdup("cloud_admin");
 	if (rule == NULL)
 		return -1;
 	rv = rule_allows(nb, action, rule, target_project, owner);

@@ -52,16 +52,20 @@ quota_find(const char *name)
 static const char limit_sql[] =
     "SELECT hard_limit FROM quotas WHERE project_id = ?1 AND resource = ?2";
 
-static long long
+/* The project's own limit, else [quota] default_NAME, else OpenStack's. */
+static int
 quota_limit(struct nb *nb, const char *project_id,
-    const struct quota_resource *q)
+    const struct quota_resource *q, long long *limit)
 {
 	char		 key[80];
 	long long	 def;
 
 	snprintf(key, sizeof(key), "default_%s", q->name);
-	def = conf_get_num(nb->conf, "quota", key, q->default_limit);
-	return db_int(nb, def, limit_sql, "ss", project_id, q->name);
+	if (conf_num(nb, "quota", key, q->default_limit, -1, 1LL << 53,
+	    &def) == -1)
+		return -1;
+	*limit = db_int(nb, def, limit_sql, "ss", project_id, q->name);
+	return 0;
 }
 
 static long long
@@ -84,13 +88,19 @@ quota_show(struct nb *nb, const char *project)
 	struct table			*t;
 	char				 lim[32], use[32];
 	const char			*row[4];
+	long long			 limit;
 
 	if (resource_authorize(nb, &res_project, "quota_show",
 	    project != NULL ? project : nb->ctx.project_id, &p) == -1)
 		return NULL;
 	t = table_new(4, cols);
 	for (q = quota_resources; q->name != NULL; q++) {
-		snprintf(lim, sizeof(lim), "%lld", quota_limit(nb, p.id, q));
+		if (quota_limit(nb, p.id, q, &limit) == -1) {
+			table_free(t);
+			t = NULL;
+			break;
+		}
+		snprintf(lim, sizeof(lim), "%lld", limit);
 		snprintf(use, sizeof(use), "%lld", quota_usage(nb, p.id, q));
 		row[0] = q->name;
 		row[1] = lim;
@@ -152,7 +162,8 @@ quota_check(struct nb *nb, const char *project_id, const char *resource,
 
 	if ((q = quota_find(resource)) == NULL)
 		return nb_seterr(nb, NB_EFAIL, "unknown quota '%s'", resource);
-	limit = quota_limit(nb, project_id, q);
+	if (quota_limit(nb, project_id, q, &limit) == -1)
+		return -1;
 	if (limit < 0)
 		return 0;
 	used = quota_usage(nb, project_id, q);

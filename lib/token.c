@@ -201,12 +201,9 @@ keys_rotate(struct nb *nb, int *nkeys)
 	long long	 max;
 	int		 fd, n, i, rv = -1;
 
-	max = conf_get_num(nb->conf, "identity", "max_active_keys", 4);
-	if (max < 3 || max > MAX_KEYS) {
-		nb_seterr(nb, NB_EUSAGE, "config: [identity] max_active_keys "
-		    "must be 3 to %d", MAX_KEYS);
+	if (conf_num(nb, "identity", "max_active_keys", 4, 3, MAX_KEYS,
+	    &max) == -1)
 		goto out;
-	}
 	if ((fd = lock_dir(nb, d)) == -1)
 		goto out;
 	if (keys_load(nb, keys, &n) == -1)

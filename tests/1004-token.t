@@ -18,6 +18,13 @@ expect_fail 4 "forbidden" "a member cannot validate another's token" sh -c \
 run as "$tok" cloud-token-issue -f value -c user_name -c project_name
 out_is "alice
 demo" "a token can be traded for a fresh one"
+check "which keeps the old token's expiry" test \
+    "$(as "$tok" cloud-token-issue -f value -c expires)" = \
+    "$(echo "$tok" | cloud-token-validate -f value -c expires)"
+expect_fail 2 "unknown column 'id'" "validation never prints the token" \
+    sh -c "echo '$tok' | cloud-token-validate -c id"
+expect_fail 2 "no token given" "revoking with empty stdin is a usage error" \
+    sh -c "cloud-token-revoke < /dev/null"
 
 alice_id=$(cloud-user-show alice -f value -c id)
 demo_id=$(cloud-project-show demo -f value -c id)

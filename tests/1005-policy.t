@@ -26,6 +26,11 @@ expect_fail 4 "forbidden" "a project admin is no cloud admin" \
     as "$padmin" cloud-user-create mallory
 expect_fail 4 "forbidden" "a project admin cannot create services" \
     as "$padmin" cloud-service-create --type x evil
+expect_fail 4 "forbidden: 'project:quota_set' requires cloud_admin" \
+    "a project admin cannot raise its own quota" \
+    as "$padmin" cloud-quota-set --instances 1000 demo
+expect_fail 4 "forbidden: 'project:delete' requires cloud_admin" \
+    "nor delete its project" as "$padmin" cloud-project-delete demo
 expect_fail 3 "project 'elsewhere' not found" \
     "another project is not found, not forbidden" \
     as "$member" cloud-project-show elsewhere

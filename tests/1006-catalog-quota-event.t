@@ -65,9 +65,14 @@ unchanged_since "$T/before" "refused quota changes changed nothing"
 run cloud-event-list --action quota:set -f value -c action -c target_name \
     -c result -c message
 out_is "quota:set	nosuch	failure	project 'nosuch' not found
-quota:set	demo	failure	forbidden: 'project:quota_set' requires admin
+quota:set	demo	failure	forbidden: 'project:quota_set' requires cloud_admin
 quota:set	demo	success	instances=3 gigabytes=-1 floating_ips=0" \
     "quota changes and refusals are logged with who and what"
+run cloud-event-list --action quota -f value -c action
+check "--action quota matches every quota: action" \
+    test "$(sort -u "$T/out")" = quota:set
+run cloud-event-list --action quota:s -f value -c action
+out_is "" "but is no substring match"
 run cloud-event-list --user alice -f value -c user_name -c project_name \
     --limit 1
 out_is "alice	demo" "events filter by user, newest first, limited"

@@ -36,6 +36,8 @@ bad 2 "option '--email' requires an argument" "missing option argument" \
 bad 2 "format 'xml'" "unknown output format" cloud-user-list -f xml
 bad 2 "unknown column 'nosuch' \\(columns: id name" "unknown column" \
     cloud-user-list -c nosuch
+bad 2 "unknown column 'nope'" "an unknown column is refused before the change" \
+    cloud-user-create -c nope carol
 bad 2 "user name is too long: 300 bytes, at most 255" "name too long" \
     cloud-user-create "$long"
 bad 2 "user name contains control characters" "control characters" \
@@ -91,4 +93,7 @@ bad 2 "password on stdin is too long" "an absurd password" sh -c \
     --password-stdin"
 bad 1 "cannot parse config|config '/nonexistent'" "a missing config file" \
     env CLOUD_CONFIG=/nonexistent cloud-user-list
+printf '[identity]\ntoken_expiration = soon\n' >> "$CLOUD_CONFIG"
+bad 1 "config '.*': \\[identity\\] token_expiration 'soon' is invalid" \
+    "a malformed config value names the key" cloud-token-issue
 done_testing
