@@ -23,17 +23,32 @@
 
 #include "nubes.h"
 
+/*
+ * Prepared statements kept for reuse, keyed by their text: parsing and
+ * planning SQL cost two thirds of a token check before there was one.
+ */
+#define STMT_CACHE	32
+
+struct cached_stmt {
+	char		*sql;
+	sqlite3_stmt	*st;
+	int		 busy;		/* handed out, not yet finalized */
+};
+
 struct db {
-	sqlite3	*h;
-	int	 in_txn;
-	int	 lockfd;	/* nubes.db.lock: writers queue on it */
-	long long busy_ms;
+	sqlite3			*h;
+	int			 in_txn;
+	int			 lockfd;	/* nubes.db.lock: writers queue */
+	long long		 busy_ms;
+	struct cached_stmt	 cache[STMT_CACHE];
+	int			 ncache;
 };
 
 struct stmt {
-	sqlite3_stmt	*st;
-	struct nb	*nb;
-	const char	*conflict_msg;
+	sqlite3_stmt		*st;
+	struct nb		*nb;
+	const char		*conflict_msg;
+	struct cached_stmt	*cached;	/* NULL: finalize when done */
 };
 
 /* Translate a SQLite failure into an nb error with a CLI.md exit code. */
@@ -79,6 +94,13 @@ db_open(struct nb *nb, const char *path, int create)
 		return nb_seterr(nb, NB_EFAIL, "cannot open database '%s': %s",
 		    path, db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
 	sqlite3_extended_result_codes(db->h, 1);
+	/*
+	 * Most programs are the last connection when they close, and SQLite
+	 * would then checkpoint and delete the WAL each time, only for the
+	 * next program to make it again.  Leave that to the writers' own
+	 * automatic checkpoints.
+	 */
+	sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	if (conf_num(nb, "database", "busy_timeout_ms", 30000, 100, 3600000,
 	    &busy_ms) == -1)
 		return -1;
@@ -116,8 +138,14 @@ db_open(struct nb *nb, const char *path, int create)
 void
 db_close(struct db *db)
 {
+	int	 i;
+
 	if (db == NULL)
 		return;
+	for (i = 0; i < db->ncache; i++) {
+		sqlite3_finalize(db->cache[i].st);
+		free(db->cache[i].sql);
+	}
 	sqlite3_close_v2(db->h);
 	if (db->lockfd != -1)
 		close(db->lockfd);
@@ -213,6 +241,40 @@ db_rollback(struct nb *nb)
 	flock(nb->db->lockfd, LOCK_UN);
 }
 
+/*
+ * A prepared statement for sql into s, reused when the cache has one;
+ * returns SQLITE_OK or SQLite's error.
+ */
+static int
+stmt_from_cache(struct db *db, const char *sql, struct stmt *s)
+{
+	struct cached_stmt	*c;
+	int			 i, rc;
+
+	for (i = 0; i < db->ncache; i++) {
+		c = &db->cache[i];
+		if (!c->busy && strcmp(c->sql, sql) == 0) {
+			sqlite3_clear_bindings(c->st);
+			c->busy = 1;
+			s->st = c->st;
+			s->cached = c;
+			return SQLITE_OK;
+		}
+	}
+	rc = sqlite3_prepare_v3(db->h, sql, -1, db->ncache < STMT_CACHE ?
+	    SQLITE_PREPARE_PERSISTENT : 0, &s->st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (db->ncache < STMT_CACHE) {
+		c = &db->cache[db->ncache++];
+		c->sql = xstrdup(sql);
+		c->st = s->st;
+		c->busy = 1;
+		s->cached = c;
+	}
+	return SQLITE_OK;
+}
+
 struct stmt *
 db_vprepare(struct nb *nb, const char *sql, const char *types, va_list ap)
 {
@@ -222,8 +284,7 @@ db_vprepare(struct nb *nb, const char *sql, const char *types, va_list ap)
 
 	s = xcalloc(1, sizeof(*s));
 	s->nb = nb;
-	rc = sqlite3_prepare_v2(nb->db->h, sql, -1, &s->st, NULL);
-	if (rc != SQLITE_OK) {
+	if ((rc = stmt_from_cache(nb->db, sql, s)) != SQLITE_OK) {
 		db_error(nb, rc, NULL);
 		free(s);
 		return NULL;
@@ -301,12 +362,17 @@ db_col_int(struct stmt *s, int i)
 	return sqlite3_column_int64(s->st, i);
 }
 
+/* Done with s: a cached statement is reset (ending its read), not freed. */
 void
 db_finalize(struct stmt *s)
 {
 	if (s == NULL)
 		return;
-	sqlite3_finalize(s->st);
+	if (s->cached != NULL) {
+		sqlite3_reset(s->st);
+		s->cached->busy = 0;
+	} else
+		sqlite3_finalize(s->st);
 	free(s);
 }
 

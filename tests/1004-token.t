@@ -45,6 +45,30 @@ echo x | CLOUD_STATE_DIR=$T/other cloud-bootstrap -q --password-stdin
 foreign=$(CLOUD_STATE_DIR=$T/other mktoken "$alice_id" "$demo_id" 600)
 expect_fail 4 "no key signed it" "a token signed by another cloud's keys" \
     as "$foreign" cloud-project-show demo
+# Interoperability with the reference Fernet implementation, both ways.
+primary=$CLOUD_STATE_DIR/fernet-keys/$(ls "$CLOUD_STATE_DIR/fernet-keys" |
+    sort -n | tail -n 1)
+fernet() {
+	/usr/bin/python3 -c '
+import sys, time
+from cryptography.fernet import Fernet
+pad = lambda s: s + "=" * (-len(s) % 4)
+f = Fernet(pad(open(sys.argv[1]).read().strip()).encode())
+if sys.argv[2] == "decrypt":
+	print(f.decrypt(pad(sys.argv[3]).encode()).decode())
+else:
+	print(f.encrypt(sys.argv[3].encode()).decode().rstrip("="))
+' "$primary" "$@"
+}
+run fernet decrypt "$fresh"
+check "Python's Fernet decrypts our token" grep -q \
+    "^1 [0-9a-f]\{32\} $alice_id $demo_id 7 [0-9]*$" "$T/out"
+theirs=$(fernet encrypt "1 0123456789abcdef0123456789abcdef $alice_id \
+$demo_id 3 $(($(date +%s) + 600))")
+expect 0 "a token made by Python's Fernet is accepted" sh -c \
+    "echo '$theirs' | cloud-token-validate -f value -c user_name"
+out_is alice "and names its user"
+
 expect_fail 4 "invalid username or password" "a wrong password" env \
     CLOUD_TOKEN= CLOUD_USERNAME=alice CLOUD_PASSWORD=wrong CLOUD_PROJECT=demo \
     cloud-token-issue
