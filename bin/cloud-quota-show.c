@@ -6,29 +6,13 @@
 #include "prog.h"
 #include "identity.h"
 
-static const char synopsis[] = "[-f format] [-c column]... [PROJECT]";
-
 int
 main(int argc, char *argv[])
 {
-	static const struct option	 longopts[] = {
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
+	static const struct simple_program	 sp = {
+		"[-f format] [-c column]... [PROJECT]", OPERAND_OPTIONAL, 1,
+		NULL, quota_show
 	};
-	struct table			*t;
-	struct nb			*nb;
-	int				 ch, rval = 0;
 
-	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
-	    NULL)) != -1)
-		common_option(ch, optarg, synopsis);
-	if (argc - optind > 1)
-		usage(synopsis, NB_EUSAGE);
-	nb = prog_open(NB_AUTH);
-	if ((t = quota_show(nb, argv[optind])) == NULL)
-		rval = prog_error(nb, argv[optind]);
-	else
-		print_list(t);
-	table_free(t);
-	return prog_exit(nb, rval);
+	return simple_main(argc, argv, &sp);
 }

@@ -7,30 +7,13 @@
 #include "prog.h"
 #include "identity.h"
 
-static const char synopsis[] = "[-f format] [-c column]... NAME";
-
 int
 main(int argc, char *argv[])
 {
-	static const struct option	 longopts[] = {
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
+	static const struct simple_program	 sp = {
+		"[-f format] [-c column]... NAME", OPERAND_REQUIRED, 0,
+		&res_role, role_create
 	};
-	struct table			*t;
-	struct nb			*nb;
-	int				 ch, rval = 0;
 
-	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
-	    NULL)) != -1)
-		common_option(ch, optarg, synopsis);
-	if (argc - optind != 1)
-		usage(synopsis, NB_EUSAGE);
-	nb = prog_open(NB_AUTH);
-	check_columns(nb, &res_role);
-	if ((t = role_create(nb, argv[optind])) == NULL)
-		rval = prog_error(nb, argv[optind]);
-	else
-		print_object(t);
-	table_free(t);
-	return prog_exit(nb, rval);
+	return simple_main(argc, argv, &sp);
 }

@@ -7,29 +7,19 @@
 #include "prog.h"
 #include "auth.h"
 
-static const char synopsis[] = "[-f format] [-c column]...";
+static struct table *
+issue(struct nb *nb, const char *operand)
+{
+	(void)operand;
+	return token_issue(nb);
+}
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option	 longopts[] = {
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
+	static const struct simple_program	 sp = {
+		"[-f format] [-c column]...", OPERAND_NONE, 0, NULL, issue
 	};
-	struct table			*t;
-	struct nb			*nb;
-	int				 ch, rval = 0;
 
-	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
-	    NULL)) != -1)
-		common_option(ch, optarg, synopsis);
-	if (optind != argc)
-		usage(synopsis, NB_EUSAGE);
-	nb = prog_open(NB_AUTH);
-	if ((t = token_issue(nb)) == NULL)
-		rval = prog_error(nb, NULL);
-	else
-		print_object(t);
-	table_free(t);
-	return prog_exit(nb, rval);
+	return simple_main(argc, argv, &sp);
 }

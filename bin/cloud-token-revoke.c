@@ -5,52 +5,11 @@
  */
 #include "config.h"
 
-#include <stdlib.h>
-#include <unistd.h>
-#include <err.h>
-
 #include "prog.h"
 #include "auth.h"
-
-static const char synopsis[] = "[TOKEN... | -]";
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option	 longopts[] = {
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
-	struct operands			 ops;
-	struct nb			*nb;
-	const char			*token;
-	int				 ch, rval = 0, any = 0;
-
-	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
-	    NULL)) != -1)
-		common_option(ch, optarg, synopsis);
-	argc -= optind;
-	argv += optind;
-	nb = prog_open(NB_AUTH);
-	if (argc == 0 && isatty(STDIN_FILENO)) {
-		if ((token = getenv("CLOUD_TOKEN")) == NULL || *token == '\0') {
-			warnx("no token to revoke: give one on stdin or set "
-			    "CLOUD_TOKEN");
-			return prog_exit(nb, NB_EUSAGE);
-		}
-		argc = 1;
-		argv = (char **)&token;
-	}
-	operands_init(&ops, argc, argv);
-	while ((token = operands_next(&ops)) != NULL) {
-		any = 1;
-		if (token_revoke(nb, token) == -1)
-			rval = prog_error(nb, NULL);
-	}
-	operands_free(&ops);
-	if (!any) {
-		warnx("no token given");
-		rval = NB_EUSAGE;
-	}
-	return prog_exit(nb, rval);
+	return tokens_main(argc, argv, "[TOKEN... | -]", token_revoke);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "prog.h"
+#include "identity.h"
 
 void
 usage(const char *synopsis, int code)
@@ -213,28 +214,141 @@ delete_main(int argc, char *argv[], const struct resource *r)
 }
 
 int
-list_main(int argc, char *argv[], struct table *(*list)(struct nb *))
+simple_main(int argc, char *argv[], const struct simple_program *sp)
 {
 	static const struct option	 longopts[] = {
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char		 synopsis[] =
-	    "[-f format] [-c column]...";
 	struct table			*t;
 	struct nb			*nb;
+	const char			*arg;
 	int				 ch, rval = 0;
 
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
 	    NULL)) != -1)
+		common_option(ch, optarg, sp->synopsis);
+	argc -= optind;
+	argv += optind;
+	if (argc > 1 || (argc == 1 && sp->operand == OPERAND_NONE) ||
+	    (argc == 0 && sp->operand == OPERAND_REQUIRED))
+		usage(sp->synopsis, NB_EUSAGE);
+	arg = argc == 1 ? argv[0] : NULL;
+	nb = prog_open(NB_AUTH);
+	if (sp->check != NULL)
+		check_columns(nb, sp->check);
+	if ((t = sp->run(nb, arg)) == NULL)
+		rval = prog_error(nb, arg);
+	else if (sp->list)
+		print_list(t);
+	else
+		print_object(t);
+	table_free(t);
+	return prog_exit(nb, rval);
+}
+
+static struct table	*(*list_fn)(struct nb *);
+
+static struct table *
+run_list(struct nb *nb, const char *arg)
+{
+	(void)arg;
+	return list_fn(nb);
+}
+
+int
+list_main(int argc, char *argv[], struct table *(*list)(struct nb *))
+{
+	static const struct simple_program	 sp = {
+		"[-f format] [-c column]...", OPERAND_NONE, 1, NULL, run_list
+	};
+
+	list_fn = list;
+	return simple_main(argc, argv, &sp);
+}
+
+int
+tokens_main(int argc, char *argv[], const char *synopsis,
+    int (*act)(struct nb *, const char *token))
+{
+	static const struct option	 longopts[] = {
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char		*own[1];
+	struct operands			 ops;
+	struct nb			*nb;
+	const char			*token;
+	int				 ch, rval = 0, any = 0;
+
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
+	    NULL)) != -1)
 		common_option(ch, optarg, synopsis);
-	if (optind != argc)
+	argc -= optind;
+	argv += optind;
+	nb = prog_open(NB_AUTH);
+	if (argc == 0 && isatty(STDIN_FILENO)) {
+		/* Authentication above made sure there is one. */
+		if ((own[0] = getenv("CLOUD_TOKEN")) == NULL ||
+		    *own[0] == '\0') {
+			warnx("no token: give tokens on stdin, or set "
+			    "CLOUD_TOKEN");
+			return prog_exit(nb, NB_EUSAGE);
+		}
+		argc = 1;
+		argv = (char **)own;
+	}
+	operands_init(&ops, argc, argv);
+	while ((token = operands_next(&ops)) != NULL) {
+		any = 1;
+		if (act(nb, token) == -1)
+			rval = prog_error(nb, NULL);
+	}
+	operands_free(&ops);
+	if (!any) {
+		warnx("no token given");
+		rval = NB_EUSAGE;
+	}
+	return prog_exit(nb, rval);
+}
+
+int
+role_assign_main(int argc, char *argv[], int grant)
+{
+	static const struct option	 longopts[] = {
+		COMMON_LONGOPTS,
+		{ "user", required_argument, NULL, 'u' },
+		{ "project", required_argument, NULL, 'p' },
+		{ "global", no_argument, NULL, 'g' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char		 synopsis[] =
+	    "ROLE --user USER (--project PROJECT | --global)";
+	const char			*user = NULL, *project = NULL;
+	struct nb			*nb;
+	int				 ch, global = 0, rval = 0;
+
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'u':
+			user = optarg;
+			break;
+		case 'p':
+			project = optarg;
+			break;
+		case 'g':
+			global = 1;
+			break;
+		default:
+			common_option(ch, optarg, synopsis);
+		}
+	}
+	if (argc - optind != 1 || user == NULL ||
+	    (project == NULL) == (global == 0))
 		usage(synopsis, NB_EUSAGE);
 	nb = prog_open(NB_AUTH);
-	if ((t = list(nb)) == NULL)
-		rval = prog_error(nb, NULL);
-	else
-		print_list(t);
-	table_free(t);
+	if (role_assign(nb, argv[optind], user, project, grant) == -1)
+		rval = prog_error(nb, argv[optind]);
 	return prog_exit(nb, rval);
 }

@@ -47,8 +47,29 @@ char		*prog_read_password(struct nb *);
 /* Whole programs for resources that are only shown, listed or deleted. */
 int		 show_main(int argc, char *argv[], const struct resource *);
 int		 delete_main(int argc, char *argv[], const struct resource *);
-/* A whole program that prints what list returns; it takes no operands. */
+/*
+ * A whole program that takes only the common options and at most one
+ * operand, runs one library call and prints its table.
+ */
+struct simple_program {
+	const char	*synopsis;
+	enum { OPERAND_NONE, OPERAND_OPTIONAL, OPERAND_REQUIRED } operand;
+	int		 list;		/* print a list, not one object */
+	const struct resource *check;	/* -c is checked against its show */
+	struct table	*(*run)(struct nb *, const char *operand);
+};
+int		 simple_main(int argc, char *argv[],
+		    const struct simple_program *);
+/* A simple program that prints what list returns; it takes no operands. */
 int		 list_main(int argc, char *argv[],
 		    struct table *(*list)(struct nb *));
+/*
+ * A whole program that acts on tokens: operands, or stdin one a line,
+ * or with neither (stdin a terminal) the caller's own CLOUD_TOKEN.
+ */
+int		 tokens_main(int argc, char *argv[], const char *synopsis,
+		    int (*act)(struct nb *, const char *token));
+/* cloud-role-add (grant 1) and cloud-role-remove (grant 0). */
+int		 role_assign_main(int argc, char *argv[], int grant);
 
 #endif
