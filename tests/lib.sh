@@ -16,10 +16,17 @@ CLOUD_STATE_DIR=$T/state
 HOME=$T/home
 export CLOUD_CONFIG CLOUD_STATE_DIR HOME
 mkdir -p "$HOME"
+# The domain type tests/rig/detect-virt-type found (kvm, or qemu where
+# /dev/kvm cannot boot a guest), visible in the config as for an admin.
+NUBES_TEST_CACHE=${NUBES_TEST_CACHE:-/var/cache/nubes-test}
+virt_type=$(cat "$NUBES_TEST_CACHE/virt_type" 2>/dev/null || echo qemu)
 cat > "$CLOUD_CONFIG" <<CONF
 [policy]
 defaults = $top_srcdir/share/policy.conf
 file = $T/policy.conf
+
+[compute]
+virt_type = $virt_type
 CONF
 
 tap_n=0
