@@ -23,75 +23,9 @@
 
 #include "nubes.h"
 #include "auth.h"
+#include "bench.h"
 
-extern char	**environ;
-
-static const char	*bindir;
 static int		 phase;		/* keeps user names distinct */
-
-static double
-now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Run argv with stdin from input (or /dev/null), output discarded. */
-static int
-run(char *const argv[], const char *input)
-{
-	posix_spawn_file_actions_t	 fa;
-	int				 p[2], status;
-	pid_t				 pid;
-
-	if (pipe(p) == -1)
-		err(1, "pipe");
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[0], 0);
-	posix_spawn_file_actions_addclose(&fa, p[1]);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0)
-		err(1, "spawn %s", argv[0]);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[0]);
-	if (input != NULL && write(p[1], input, strlen(input)) == -1)
-		err(1, "write");
-	close(p[1]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-static char *
-prog(const char *name)
-{
-	char	*p;
-
-	xasprintf(&p, "%s/%s", bindir, name);
-	return p;
-}
-
-/* Mean seconds of n runs of argv. */
-static double
-time_runs(char *const argv[], const char *input, int n)
-{
-	double	 t0 = now();
-	int	 i;
-
-	for (i = 0; i < n; i++)
-		if (run(argv, input) != 0)
-			errx(1, "%s failed", argv[0]);
-	return (now() - t0) / n;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double	 x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* 32 writer processes, each creating per users; latencies in ms. */
 static void
@@ -151,7 +85,7 @@ parallel_writers(int writers, int per, const char *sync)
 int
 main(int argc, char *argv[])
 {
-	char		 dir[] = "/tmp/bench-identity.XXXXXX", conf[256];
+	char		*dir, conf[512];
 	struct nb	*nb;
 	struct nb_ctx	 ctx;
 	struct token	 tk;
@@ -162,29 +96,9 @@ main(int argc, char *argv[])
 
 	if (argc != 3)
 		errx(2, "usage: bench-identity BINDIR POLICY");
-	bindir = argv[1];
-	if (mkdtemp(dir) == NULL)
-		err(1, "mkdtemp");
-	snprintf(conf, sizeof(conf), "%s/nubes.conf", dir);
-	if ((fp = fopen(conf, "w")) == NULL)
-		err(1, "%s", conf);
-	fprintf(fp, "[policy]\ndefaults = %s\nfile = /nonexistent\n",
-	    argv[2]);
-	fclose(fp);
-	setenv("CLOUD_CONFIG", conf, 1);
-	setenv("CLOUD_STATE_DIR", dir, 1);
-	unsetenv("CLOUD_TOKEN");
-	{
-		char	*cmd = prog("cloud-bootstrap");
-		char	*bargv[] = { cmd, "-q", "--password-stdin", NULL };
-
-		if (run(bargv, "secret\n") != 0)
-			errx(1, "cloud-bootstrap failed");
-		free(cmd);
-	}
-	setenv("CLOUD_USERNAME", "admin", 1);
-	setenv("CLOUD_PASSWORD", "secret", 1);
-	setenv("CLOUD_PROJECT", "admin", 1);
+	bench_bindir = argv[1];
+	dir = scratch_cloud(argv[2]);
+	snprintf(conf, sizeof(conf), "%s", getenv("CLOUD_CONFIG"));
 	if ((nb = nb_open("bench", NB_AUTH, &errs, &code)) == NULL)
 		errx(1, "%s", errs);
 	if ((token = auth_issue(nb, &nb->ctx)) == NULL)
@@ -269,10 +183,6 @@ main(int argc, char *argv[])
 	free(hash);
 	free(token);
 	nb_close(nb);
-	{
-		char	*rargv[] = { "rm", "-rf", dir, NULL };
-
-		run(rargv, NULL);
-	}
+	scratch_remove(dir);
 	return 0;
 }

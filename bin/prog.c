@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <signal.h>
+#include <time.h>
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +106,71 @@ print_list(const struct table *t)
 	print_table(t, 0);
 }
 
+static void
+on_interrupt(int sig)
+{
+	(void)sig;
+	nb_interrupted = 1;
+}
+
+void
+catch_interrupts(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;	/* no SA_RESTART: reads see EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static double	 progress_start, progress_last;
+static int	 progress_shown, progress_tty = -1;
+
+static double
+now_seconds(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void
+progress_stderr(void *arg, uint64_t done, uint64_t total)
+{
+	double	 t, rate;
+
+	if (progress_tty == -1)
+		progress_tty = isatty(STDERR_FILENO);
+	if (!progress_tty)
+		return;
+	t = now_seconds();
+	if (progress_start == 0)
+		progress_start = t;
+	if (t - progress_last < 0.25 && done != total)
+		return;
+	progress_last = t;
+	rate = t > progress_start ? done / (t - progress_start) : 0;
+	fprintf(stderr, "\r%s: %.1f MiB", (const char *)arg,
+	    done / 1048576.0);
+	if (total > 0)
+		fprintf(stderr, " of %.1f MiB", total / 1048576.0);
+	fprintf(stderr, ", %.1f MiB/s   ", rate / 1048576.0);
+	progress_shown = 1;
+}
+
+void
+progress_end(void)
+{
+	if (progress_shown)
+		fputc('\n', stderr);
+	progress_shown = 0;
+}
+
 void
 check_columns(struct nb *nb, const struct resource *r)
 {
@@ -140,16 +207,15 @@ prog_read_password(struct nb *nb)
 	return pw;
 }
 
-static int
-each_operand(int argc, char *argv[], const struct resource *r, int show,
-    const char *synopsis)
+int
+operands_main(int argc, char *argv[], const char *synopsis, const char *what,
+    int (*act)(struct nb *, const char *))
 {
 	static const struct option	 longopts[] = {
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct operands			 ops;
-	struct table			*t;
 	struct nb			*nb;
 	const char			*name;
 	int				 ch, rval = 0, any = 0;
@@ -165,21 +231,36 @@ each_operand(int argc, char *argv[], const struct resource *r, int show,
 	operands_init(&ops, argc, argv);
 	while ((name = operands_next(&ops)) != NULL) {
 		any = 1;
-		if (show) {
-			if ((t = resource_show(nb, r, name)) == NULL)
-				rval = prog_error(nb, name);
-			else
-				print_object(t);
-			table_free(t);
-		} else if (resource_delete(nb, r, name) == -1)
+		if (act(nb, name) == -1)
 			rval = prog_error(nb, name);
 	}
-	operands_free(&ops);
-	if (!any) {
-		warnx("no %s given", r->kind);
+	/* An empty list on stdin is nothing to do, as xargs -r. */
+	if (!any && !ops.from_stdin) {
+		warnx("no %s given", what);
 		rval = NB_EUSAGE;
 	}
+	operands_free(&ops);
 	return prog_exit(nb, rval);
+}
+
+static const struct resource	*operand_resource;
+
+static int
+show_one(struct nb *nb, const char *name)
+{
+	struct table	*t;
+
+	if ((t = resource_show(nb, operand_resource, name)) == NULL)
+		return -1;
+	print_object(t);
+	table_free(t);
+	return 0;
+}
+
+static int
+delete_one(struct nb *nb, const char *name)
+{
+	return resource_delete(nb, operand_resource, name);
 }
 
 /* "[-f format] [-c column]... USER... | -" for kind "user". */
@@ -201,7 +282,8 @@ show_main(int argc, char *argv[], const struct resource *r)
 
 	operand_synopsis(synopsis, sizeof(synopsis),
 	    "[-f format] [-c column]... ", r->kind);
-	return each_operand(argc, argv, r, 1, synopsis);
+	operand_resource = r;
+	return operands_main(argc, argv, synopsis, r->kind, show_one);
 }
 
 int
@@ -210,7 +292,8 @@ delete_main(int argc, char *argv[], const struct resource *r)
 	char	 synopsis[128];
 
 	operand_synopsis(synopsis, sizeof(synopsis), "", r->kind);
-	return each_operand(argc, argv, r, 0, synopsis);
+	operand_resource = r;
+	return operands_main(argc, argv, synopsis, r->kind, delete_one);
 }
 
 int
@@ -309,6 +392,28 @@ tokens_main(int argc, char *argv[], const char *synopsis,
 		warnx("no token given");
 		rval = NB_EUSAGE;
 	}
+	return prog_exit(nb, rval);
+}
+
+int
+pair_main(int argc, char *argv[], const char *synopsis,
+    int (*act)(struct nb *, const char *, const char *))
+{
+	static const struct option	 longopts[] = {
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct nb			*nb;
+	int				 ch, rval = 0;
+
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
+	    NULL)) != -1)
+		common_option(ch, optarg, synopsis);
+	if (argc - optind != 2)
+		usage(synopsis, NB_EUSAGE);
+	nb = prog_open(NB_AUTH);
+	if (act(nb, argv[optind], argv[optind + 1]) == -1)
+		rval = prog_error(nb, argv[optind]);
 	return prog_exit(nb, rval);
 }
 

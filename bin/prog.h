@@ -7,6 +7,7 @@
 #define NUBES_PROG_H
 
 #include <getopt.h>
+#include <stdint.h>
 
 #include "nubes.h"
 #include "resource.h"
@@ -44,6 +45,19 @@ int		 prog_exit(struct nb *, int rval);
 /* The password on stdin, or exit with the error. */
 char		*prog_read_password(struct nb *);
 
+/*
+ * Stop long work cleanly on SIGINT, SIGTERM and SIGHUP (nb_interrupted),
+ * and turn SIGPIPE into EPIPE write errors.
+ */
+void		 catch_interrupts(void);
+/*
+ * A progress line on stderr, only when it is a terminal: bytes so far
+ * and the rate, redrawn at most four times a second; arg is the
+ * program's name.  progress_end() finishes the line.
+ */
+void		 progress_stderr(void *arg, uint64_t done, uint64_t total);
+void		 progress_end(void);
+
 /* Whole programs for resources that are only shown, listed or deleted. */
 int		 show_main(int argc, char *argv[], const struct resource *);
 int		 delete_main(int argc, char *argv[], const struct resource *);
@@ -60,6 +74,12 @@ struct simple_program {
 };
 int		 simple_main(int argc, char *argv[],
 		    const struct simple_program *);
+/*
+ * A whole program that runs act on each operand (or stdin line), with
+ * only the common options; what names the operands in messages.
+ */
+int		 operands_main(int argc, char *argv[], const char *synopsis,
+		    const char *what, int (*act)(struct nb *, const char *));
 /* A simple program that prints what list returns; it takes no operands. */
 int		 list_main(int argc, char *argv[],
 		    struct table *(*list)(struct nb *));
@@ -69,6 +89,9 @@ int		 list_main(int argc, char *argv[],
  */
 int		 tokens_main(int argc, char *argv[], const char *synopsis,
 		    int (*act)(struct nb *, const char *token));
+/* A whole program that joins two operands: act(nb, first, second). */
+int		 pair_main(int argc, char *argv[], const char *synopsis,
+		    int (*act)(struct nb *, const char *, const char *));
 /* cloud-role-add (grant 1) and cloud-role-remove (grant 0). */
 int		 role_assign_main(int argc, char *argv[], int grant);
 

@@ -13,26 +13,28 @@
 
 static const char service_show_sql[] =
     "SELECT id, name, type, description, enabled AS \"enabled:b\","
-    " " SQL_TIME("created_at") " AS created_at FROM services WHERE id = ?1";
+    " created_at AS \"created_at:t\" FROM services WHERE id = ?1";
 
 const struct resource res_service = {
-	"service", "services", "name", NULL, NULL, service_show_sql, NULL
+	.kind = "service",
+	.table = "services",
+	.name_col = "name",
+	.show_sql = service_show_sql,
 };
 
 static const char endpoint_show_sql[] =
     "SELECT e.id, s.name AS service_name, s.type AS service_type,"
     " e.interface, e.region, e.url, e.enabled AS \"enabled:b\","
-    " e.service_id, " SQL_TIME("e.created_at") " AS created_at"
+    " e.service_id, e.created_at AS \"created_at:t\""
     " FROM endpoints e JOIN services s ON s.id = e.service_id"
     " WHERE e.id = ?1";
 
 const struct resource res_endpoint = {
-	"endpoint", "endpoints", NULL, NULL, NULL, endpoint_show_sql, NULL
+	.kind = "endpoint",
+	.table = "endpoints",
+	.show_sql = endpoint_show_sql,
 };
 
-const struct resource *const resources[] = {
-	&res_user, &res_project, &res_role, &res_service, &res_endpoint, NULL
-};
 
 /* A service type: lower case letters, digits and dashes, as Keystone's. */
 static int

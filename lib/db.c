@@ -448,16 +448,23 @@ db_exec_script(struct nb *nb, const char *sql)
 	return 0;
 }
 
-struct table *
-db_vtable(struct nb *nb, const char *sql, const char *types, va_list ap)
+int
+db_bind_text(struct stmt *s, int idx, const char *text)
 {
-	struct stmt	 *s;
+	int	 rc;
+
+	rc = text == NULL ? sqlite3_bind_null(s->st, idx) :
+	    sqlite3_bind_text(s->st, idx, text, -1, SQLITE_TRANSIENT);
+	return rc == SQLITE_OK ? 0 : db_error(s->nb, rc, NULL);
+}
+
+struct table *
+db_table_stmt(struct stmt *s)
+{
 	struct table	 *t;
 	const char	**names, **cells;
 	int		  i, n, rc;
 
-	if ((s = db_vprepare(nb, sql, types, ap)) == NULL)
-		return NULL;
 	n = sqlite3_column_count(s->st);
 	names = xcalloc(n, sizeof(*names));
 	cells = xcalloc(n, sizeof(*cells));
@@ -478,6 +485,16 @@ db_vtable(struct nb *nb, const char *sql, const char *types, va_list ap)
 		return NULL;
 	}
 	return t;
+}
+
+struct table *
+db_vtable(struct nb *nb, const char *sql, const char *types, va_list ap)
+{
+	struct stmt	*s;
+
+	if ((s = db_vprepare(nb, sql, types, ap)) == NULL)
+		return NULL;
+	return db_table_stmt(s);
 }
 
 struct table *

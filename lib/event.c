@@ -65,7 +65,7 @@ event_failed(struct nb *nb, const char *action, const char *target_type,
 
 static const char event_list_sql[] =
     "SELECT id AS \"id:n\","
-    " strftime('%Y-%m-%dT%H:%M:%SZ', created_at, 'unixepoch') AS created_at,"
+    " created_at AS \"created_at:t\","
     " user_name, project_name, action, target_type, target_id, target_name,"
     " result, message, user_id, project_id FROM events"
     " WHERE (?1 IS NULL OR user_name = ?1 OR user_id = ?1)"

@@ -23,34 +23,47 @@ static const char user_show_sql[] =
     "SELECT u.id, u.name, u.email, u.description, u.enabled AS \"enabled:b\","
     " u.default_project_id, p.name AS default_project,"
     " u.password_hash IS NOT NULL AS \"password_set:b\","
-    " " SQL_TIME("u.created_at") " AS created_at,"
-    " " SQL_TIME("u.updated_at") " AS updated_at"
+    " u.created_at AS \"created_at:t\","
+    " u.updated_at AS \"updated_at:t\""
     " FROM users u LEFT JOIN projects p ON p.id = u.default_project_id"
     " WHERE u.id = ?1";
 
 const struct resource res_user = {
-	"user", "users", "name", NULL, "id", user_show_sql, user_delete_check
+	.kind = "user",
+	.table = "users",
+	.name_col = "name",
+	.owner_col = "id",
+	.show_sql = user_show_sql,
+	.delete_check = user_delete_check,
 };
 
 static const char project_show_sql[] =
     "SELECT id, name, description, enabled AS \"enabled:b\","
-    " " SQL_TIME("created_at") " AS created_at,"
-    " " SQL_TIME("updated_at") " AS updated_at"
+    " created_at AS \"created_at:t\","
+    " updated_at AS \"updated_at:t\""
     " FROM projects WHERE id = ?1";
 
 const struct resource res_project = {
-	"project", "projects", "name", "id", NULL, project_show_sql, NULL
+	.kind = "project",
+	.table = "projects",
+	.name_col = "name",
+	.project_col = "id",
+	.show_sql = project_show_sql,
 };
 
 static const char role_show_sql[] =
     "SELECT id, name,"
     " CASE implies WHEN 7 THEN 'member,reader' WHEN 3 THEN 'reader'"
     " ELSE '' END AS implies,"
-    " " SQL_TIME("created_at") " AS created_at"
+    " created_at AS \"created_at:t\""
     " FROM roles WHERE id = ?1";
 
 const struct resource res_role = {
-	"role", "roles", "name", NULL, NULL, role_show_sql, role_delete_check
+	.kind = "role",
+	.table = "roles",
+	.name_col = "name",
+	.show_sql = role_show_sql,
+	.delete_check = role_delete_check,
 };
 
 /* The caller's own row is theirs: "owner" in the policy. */

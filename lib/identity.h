@@ -87,5 +87,8 @@ int		 quota_set(struct nb *, const char *project,
  */
 int		 quota_check(struct nb *, const char *project_id,
 		    const char *resource, long long delta);
+/* A project's limit (-1 unlimited) and use of resource, counted now. */
+int		 quota_limit_of(struct nb *, const char *project_id,
+		    const char *resource, long long *limit, long long *used);
 
 #endif

@@ -22,6 +22,8 @@
 #define DEFAULT_CONFIG	SYSCONFDIR "/nubes/nubes.conf"
 #define DEFAULT_STATE	"/var/lib/nubes"
 
+volatile sig_atomic_t	 nb_interrupted;
+
 int
 nb_vseterr(struct nb *nb, int code, const char *fmt, va_list ap)
 {

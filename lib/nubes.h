@@ -9,6 +9,7 @@
 #ifndef NUBES_H
 #define NUBES_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -135,6 +136,10 @@ void		 db_rollback(struct nb *);
 struct stmt	*db_prepare(struct nb *, const char *sql, const char *types, ...);
 struct stmt	*db_vprepare(struct nb *, const char *sql, const char *types,
 		    va_list);
+/* Bind text (NULL: null) to parameter idx (from 1) after db_prepare. */
+int		 db_bind_text(struct stmt *, int idx, const char *);
+/* Run a prepared statement into a table, finalizing it; NULL on error. */
+struct table	*db_table_stmt(struct stmt *);
 /* 1 for a row, 0 when done, -1 on error (set in nb). */
 int		 db_step(struct stmt *);
 const char	*db_col_text(struct stmt *, int);	/* borrowed, "" for NULL */
@@ -164,10 +169,11 @@ int		 schema_version(void);
 /*
  * A table of records for output: column names and, per row, values.
  * Column names may carry a type suffix from SQL aliases: "name:b" for a
- * boolean, "name:j" for raw JSON, "name:n" for a number; the suffix is
- * stripped.  Values are owned by the table.
+ * boolean, "name:j" for raw JSON, "name:n" for a number, "name:t" for
+ * epoch seconds, stored as RFC 3339 text; the suffix is stripped.
+ * Values are owned by the table.
  */
-enum col_type { COL_STR, COL_NUM, COL_BOOL, COL_JSON };
+enum col_type { COL_STR, COL_NUM, COL_BOOL, COL_JSON, COL_TIME };
 struct table {
 	size_t		  ncols, nrows, cap;
 	char		**cols;
@@ -218,6 +224,21 @@ int		 num_parse(struct nb *, const char *what, const char *s,
 		    long long min, long long max, long long *out);
 /* Read all of stdin up to max bytes, trailing newline stripped. */
 char		*read_secret_stdin(struct nb *, const char *what, size_t max);
+
+/*
+ * Claims (DESIGN.md 4): "boot_id pid start_time" of this process, kept
+ * in a row while the process works on it; claim_alive() says whether
+ * that process still runs, so a dead one's work can be settled.
+ */
+#define NB_CLAIM_LEN	96
+void		 proc_claim(char buf[NB_CLAIM_LEN]);
+int		 claim_alive(const char *claim);
+
+/*
+ * Set by the programs' signal handlers (SIGINT, SIGTERM, SIGHUP); long
+ * library loops check it and stop, cleaning up after themselves.
+ */
+extern volatile sig_atomic_t	 nb_interrupted;
 
 /* Operands from argv, or one a line from stdin (CLI.md). */
 struct operands {

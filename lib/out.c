@@ -100,10 +100,15 @@ pick_columns(const struct table *t, size_t *idx, size_t *n, char **errp)
 void
 out_json_string(struct buf *b, const char *s)
 {
-	const unsigned char	*p;
+	const unsigned char	*p, *run;
 
 	buf_putc(b, '"');
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+	/* Copy runs of characters that need no escape in one go. */
+	for (p = run = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		buf_add(b, (const char *)run, p - run);
+		run = p + 1;
 		switch (*p) {
 		case '"':
 			buf_puts(b, "\\\"");
@@ -121,12 +126,10 @@ out_json_string(struct buf *b, const char *s)
 			buf_puts(b, "\\r");
 			break;
 		default:
-			if (*p < 0x20)
-				buf_printf(b, "\\u%04x", *p);
-			else
-				buf_putc(b, *p);
+			buf_printf(b, "\\u%04x", *p);
 		}
 	}
+	buf_add(b, (const char *)run, p - run);
 	buf_putc(b, '"');
 }
 

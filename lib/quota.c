@@ -23,8 +23,11 @@ const struct quota_resource quota_resources[] = {
 	{ "ram", 51200, NULL, "MiB" },
 	{ "key_pairs", 100, NULL, "" },
 	{ "server_groups", 10, NULL, "" },
-	{ "images", -1, NULL, "" },
-	{ "image_bytes", -1, NULL, "bytes" },
+	{ "images", -1, "SELECT count(*) FROM images WHERE owner = ?1"
+	    " AND status IN ('queued', 'saving', 'active', 'deactivated')", "" },
+	{ "image_bytes", -1, "SELECT ifnull(sum(size), 0) FROM images"
+	    " WHERE owner = ?1 AND status IN ('active', 'deactivated')",
+	    "bytes" },
 	{ "networks", 100, NULL, "" },
 	{ "subnets", 100, NULL, "" },
 	{ "ports", 500, NULL, "" },
@@ -151,6 +154,20 @@ fail:
 	ref_release(&p);
 	buf_free(&what);
 	return -1;
+}
+
+int
+quota_limit_of(struct nb *nb, const char *project_id, const char *resource,
+    long long *limit, long long *used)
+{
+	const struct quota_resource	*q;
+
+	if ((q = quota_find(resource)) == NULL)
+		return nb_seterr(nb, NB_EFAIL, "unknown quota '%s'", resource);
+	if (quota_limit(nb, project_id, q, limit) == -1)
+		return -1;
+	*used = quota_usage(nb, project_id, q);
+	return 0;
 }
 
 int

@@ -32,14 +32,15 @@ resolve_sql(const struct resource *r)
 	char	*sql;
 
 	xasprintf(&sql, "SELECT id, %s, %s, %s FROM %s"
-	    " WHERE (id = ?1%s%s%s) AND (?2 IS NULL OR %s = ?2)"
+	    " WHERE (id = ?1%s%s%s) AND (?2 IS NULL OR %s%s%s)"
 	    " ORDER BY id = ?1 DESC, id LIMIT 11",
 	    r->name_col ? r->name_col : "id",
 	    r->project_col ? r->project_col : "NULL",
 	    r->owner_col ? r->owner_col : "NULL", r->table,
 	    r->name_col ? " OR " : "", r->name_col ? r->name_col : "",
 	    r->name_col ? " = ?1" : "",
-	    r->project_col ? r->project_col : "?2");
+	    r->scope_sql ? r->scope_sql : r->project_col ? r->project_col :
+	    "?2", r->scope_sql ? "" : " = ", r->scope_sql ? "" : "?2");
 	return sql;
 }
 
@@ -113,7 +114,7 @@ resource_authorize(struct nb *nb, const struct resource *r, const char *verb,
 	    NULL, ref->owner_id) == -1) {
 		/* Out of the caller's scope: as if it did not exist. */
 		if (nb->errcode == NB_EAUTH && ref->project_id != NULL &&
-		    !is_cloud_admin(nb) &&
+		    r->scope_sql == NULL && !is_cloud_admin(nb) &&
 		    strcmp(ref->project_id, nb->ctx.project_id) != 0)
 			nb_seterr(nb, NB_ENOTFOUND, "%s '%s' not found",
 			    r->kind, text);
@@ -164,6 +165,8 @@ resource_delete(struct nb *nb, const struct resource *r, const char *text)
 	if (event_record(nb, action, r->kind, ref.id, ref.name, 1, NULL) == -1 ||
 	    db_commit(nb) == -1)
 		goto failref;
+	if (r->after_delete != NULL)
+		r->after_delete(nb, ref.id);
 	ref_release(&ref);
 	return 0;
 failref:
@@ -171,15 +174,4 @@ failref:
 fail:
 	event_failed(nb, action, r->kind, text);
 	return -1;
-}
-
-const struct resource *
-resource_find(const char *kind)
-{
-	size_t	 i;
-
-	for (i = 0; resources[i] != NULL; i++)
-		if (strcmp(resources[i]->kind, kind) == 0)
-			return resources[i];
-	return NULL;
 }

@@ -7,8 +7,6 @@
 
 #include "nubes.h"
 
-/* RFC 3339 UTC text of an epoch column, for SELECTs. */
-#define SQL_TIME(col)	"strftime('%Y-%m-%dT%H:%M:%SZ', " col ", 'unixepoch')"
 
 struct resource {
 	const char	*kind;		/* "user": messages, events, policy */
@@ -17,9 +15,17 @@ struct resource {
 	const char	*project_col;	/* owning project column, or NULL */
 	const char	*owner_col;	/* owning user column, or NULL */
 	const char	*show_sql;	/* one row, "?1" is the id */
+	/*
+	 * Which rows a caller of project ?2 may see, as a WHERE term; NULL
+	 * for "project_col = ?2".  With it, rows the caller sees but may not
+	 * change are forbidden (exit 4), not hidden.
+	 */
+	const char	*scope_sql;
 	/* Refuse a delete that would do harm; NULL when any may go. */
 	int		(*delete_check)(struct nb *, const char *id,
 			    const char *name);
+	/* After the row's deletion is committed (files); may be NULL. */
+	void		(*after_delete)(struct nb *, const char *id);
 };
 
 /* A resolved reference to one row. */
@@ -54,8 +60,5 @@ int		 resource_delete(struct nb *, const struct resource *,
 
 extern const struct resource	 res_user, res_project, res_role, res_service,
 				 res_endpoint;
-extern const struct resource	*const resources[];
-/* The description of kind ("user"), or NULL. */
-const struct resource	*resource_find(const char *kind);
 
 #endif

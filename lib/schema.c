@@ -93,6 +93,55 @@ static const char *const migrations[] = {
 	"  message TEXT"
 	");"
 	"CREATE INDEX events_time ON events(created_at);",
+
+	/*
+	 * 1 -> 2: images (Glance's job).  claim names the process that
+	 * uploads ("boot_id pid start_time"), so a dead upload is found.
+	 */
+	"CREATE TABLE images ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  owner TEXT NOT NULL REFERENCES projects(id),"
+	"  status TEXT NOT NULL CHECK (status IN ('queued', 'saving',"
+	"    'active', 'killed', 'deactivated')),"
+	"  disk_format TEXT NOT NULL,"
+	"  container_format TEXT NOT NULL,"
+	"  size INTEGER,"
+	"  virtual_size INTEGER,"
+	"  os_hash_algo TEXT,"
+	"  os_hash_value TEXT,"
+	"  visibility TEXT NOT NULL CHECK (visibility IN ('public', 'private',"
+	"    'shared', 'community')),"
+	"  protected INTEGER NOT NULL DEFAULT 0,"
+	"  min_disk INTEGER NOT NULL DEFAULT 0,"
+	"  min_ram INTEGER NOT NULL DEFAULT 0,"
+	"  kernel_id TEXT REFERENCES images(id),"
+	"  ramdisk_id TEXT REFERENCES images(id),"
+	"  claim TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX images_owner ON images(owner, status);"
+	"CREATE INDEX images_visibility ON images(visibility);"
+	"CREATE INDEX images_name ON images(name);"
+	"CREATE INDEX images_created ON images(created_at);"
+	"CREATE TABLE image_properties ("
+	"  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (image_id, key)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX image_properties_kv ON image_properties(key, value);"
+	"CREATE TABLE image_members ("
+	"  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  member TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+	"  status TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (status IN ('pending', 'accepted', 'rejected')),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (image_id, member)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX image_members_member ON image_members(member, status);",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

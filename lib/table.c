@@ -24,6 +24,8 @@ split_type(const char *name, char **base)
 			return COL_JSON;
 		case 'n':
 			return COL_NUM;
+		case 't':
+			return COL_TIME;
 		default:
 			break;
 		}
@@ -59,8 +61,19 @@ table_add_row(struct table *t, const char *const *cells)
 		    sizeof(*t->cells));
 	}
 	base = t->nrows * t->ncols;
-	for (i = 0; i < t->ncols; i++)
-		t->cells[base + i] = cells[i] ? xstrdup(cells[i]) : NULL;
+	for (i = 0; i < t->ncols; i++) {
+		if (cells[i] == NULL)
+			t->cells[base + i] = NULL;
+		else if (t->types[i] == COL_TIME) {
+			char		 when[32];
+			long long	 epoch = strtoll(cells[i], NULL, 10);
+
+			/* Times are kept as epoch seconds, shown in RFC 3339. */
+			time_rfc3339((time_t)epoch, when);
+			t->cells[base + i] = xstrdup(when);
+		} else
+			t->cells[base + i] = xstrdup(cells[i]);
+	}
 	t->nrows++;
 }
 

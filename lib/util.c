@@ -378,3 +378,67 @@ operands_free(struct operands *ops)
 	free(ops->line);
 	ops->line = NULL;
 }
+
+/* The start time of pid in clock ticks since boot (field 22), or 0. */
+static unsigned long long
+proc_start_time(pid_t pid)
+{
+	char			 path[64], buf[1024], *p;
+	unsigned long long	 start = 0;
+	FILE			*fp;
+	int			 field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), fp) != NULL &&
+	    (p = strrchr(buf, ')')) != NULL) {
+		/* Fields after the command name; state is field 3. */
+		for (field = 3, p += 2; *p != '\0' && field < 22; p++)
+			if (*p == ' ')
+				field++;
+		start = strtoull(p, NULL, 10);
+	}
+	fclose(fp);
+	return start;
+}
+
+static void
+boot_id(char buf[40])
+{
+	FILE	*fp;
+
+	buf[0] = '\0';
+	if ((fp = fopen("/proc/sys/kernel/random/boot_id", "r")) != NULL) {
+		if (fgets(buf, 40, fp) == NULL)
+			buf[0] = '\0';
+		fclose(fp);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+void
+proc_claim(char buf[NB_CLAIM_LEN])
+{
+	char	 boot[40];
+
+	boot_id(boot);
+	snprintf(buf, NB_CLAIM_LEN, "%s %d %llu", boot, (int)getpid(),
+	    proc_start_time(getpid()));
+}
+
+int
+claim_alive(const char *claim)
+{
+	char			 boot[40], now[40];
+	int			 pid;
+	unsigned long long	 start;
+
+	if (claim == NULL ||
+	    sscanf(claim, "%39s %d %llu", boot, &pid, &start) != 3)
+		return 0;
+	boot_id(now);
+	if (strcmp(boot, now) != 0)
+		return 0;	/* the machine rebooted since */
+	return proc_start_time(pid) == start && start != 0;
+}

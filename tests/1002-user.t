@@ -92,6 +92,8 @@ expect 0 "delete users from a pipe" sh -c \
 run cloud-user-list -f value -c name
 out_is "admin
 alice" "they are gone"
+expect 0 "an empty list on stdin is nothing to do" sh -c \
+    'cloud-user-delete - < /dev/null'
 expect_fail 3 "user 'robert' not found" "deleting again: not found" \
     cloud-user-delete robert
 expect 0 "delete by id" cloud-user-delete "$alice"

@@ -1,0 +1,150 @@
+/*
+ * bench.c: helpers of the benchmarks (bench.h).
+ */
+#include "config.h"
+
+#include <sys/wait.h>
+
+#include <err.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nubes.h"
+#include "bench.h"
+
+extern char	**environ;
+
+const char	*bench_bindir;
+
+double
+now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static pid_t
+spawn(char *const argv[], int in, const char *out)
+{
+	posix_spawn_file_actions_t	 fa;
+	pid_t				 pid;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
+	    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0)
+		err(1, "spawn %s", argv[0]);
+	posix_spawn_file_actions_destroy(&fa);
+	return pid;
+}
+
+int
+run(char *const argv[], const char *input)
+{
+	int	 p[2], status;
+	pid_t	 pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		err(1, "pipe");
+	pid = spawn(argv, p[0], NULL);
+	close(p[0]);
+	if (input != NULL && write(p[1], input, strlen(input)) == -1)
+		err(1, "write");
+	close(p[1]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+int
+run_files(char *const argv[], const char *in, const char *out,
+    struct rusage *ru)
+{
+	int	 fd, status;
+	pid_t	 pid;
+
+	if ((fd = open(in, O_RDONLY | O_CLOEXEC)) == -1)
+		err(1, "%s", in);
+	pid = spawn(argv, fd, out);
+	close(fd);
+	if (wait4(pid, &status, 0, ru) == -1)
+		err(1, "wait4");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+char *
+prog(const char *name)
+{
+	char	*p;
+
+	xasprintf(&p, "%s/%s", bench_bindir, name);
+	return p;
+}
+
+double
+time_runs(char *const argv[], const char *input, int n)
+{
+	double	 t0 = now();
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (run(argv, input) != 0)
+			errx(1, "%s failed", argv[0]);
+	return (now() - t0) / n;
+}
+
+int
+cmp_double(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+char *
+scratch_cloud(const char *policy)
+{
+	char	*dir = xstrdup("/tmp/nubes-bench.XXXXXX"), conf[256];
+	char	*cmd = prog("cloud-bootstrap");
+	char	*argv[] = { cmd, "-q", "--password-stdin", NULL };
+	FILE	*fp;
+
+	if (mkdtemp(dir) == NULL)
+		err(1, "mkdtemp");
+	snprintf(conf, sizeof(conf), "%s/nubes.conf", dir);
+	if ((fp = fopen(conf, "w")) == NULL)
+		err(1, "%s", conf);
+	fprintf(fp, "[policy]\ndefaults = %s\nfile = /nonexistent\n", policy);
+	fclose(fp);
+	setenv("CLOUD_CONFIG", conf, 1);
+	setenv("CLOUD_STATE_DIR", dir, 1);
+	unsetenv("CLOUD_TOKEN");
+	if (run(argv, "secret\n") != 0)
+		errx(1, "cloud-bootstrap failed");
+	free(cmd);
+	setenv("CLOUD_USERNAME", "admin", 1);
+	setenv("CLOUD_PASSWORD", "secret", 1);
+	setenv("CLOUD_PROJECT", "admin", 1);
+	return dir;
+}
+
+/* BENCH_KEEP=1 keeps the scratch cloud, to look at afterwards. */
+void
+scratch_remove(char *dir)
+{
+	char	*argv[] = { "rm", "-rf", dir, NULL };
+	char	*keep = getenv("BENCH_KEEP");
+
+	if (keep != NULL && strcmp(keep, "1") == 0)
+		fprintf(stderr, "bench: kept %s\n", dir);
+	else
+		run(argv, NULL);
+	free(dir);
+}

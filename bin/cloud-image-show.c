@@ -1,0 +1,13 @@
+/*
+ * cloud-image-show: show the images named as operands or on stdin.
+ */
+#include "config.h"
+
+#include "prog.h"
+#include "image.h"
+
+int
+main(int argc, char *argv[])
+{
+	return show_main(argc, argv, &res_image);
+}

@@ -1,0 +1,47 @@
+/*
+ * cloud-reconcile: the conductor nubes has instead of a daemon.  Finds
+ * work whose process is gone and state that disagrees with what is
+ * really there, repairs what it safely can and prints what it did.
+ * Safe to run from cron every minute.
+ */
+#include "config.h"
+
+#include "prog.h"
+#include "auth.h"
+#include "image.h"
+
+static const char synopsis[] = "[-f format] [-c column]... [--dry-run]";
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option	 longopts[] = {
+		COMMON_LONGOPTS,
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const	 cols[] = {
+		"resource", "id", "name", "was", "now", "action"
+	};
+	struct table			*t;
+	struct nb			*nb;
+	int				 ch, dry_run = 0, rval = 0;
+
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		if (ch == 'n')
+			dry_run = 1;
+		else
+			common_option(ch, optarg, synopsis);
+	}
+	if (optind != argc)
+		usage(synopsis, NB_EUSAGE);
+	nb = prog_open(NB_AUTH);
+	t = table_new(6, cols);
+	if (policy_check(nb, "cloud:reconcile", NULL, NULL) == -1 ||
+	    image_reconcile(nb, dry_run, t) == -1)
+		rval = prog_error(nb, NULL);
+	print_list(t);
+	table_free(t);
+	return prog_exit(nb, rval);
+}
