@@ -48,7 +48,6 @@ main(int argc, char *argv[])
 	struct event_filter		 f = {
 		NULL, NULL, NULL, NULL, NULL, 0, (time_t)1 << 40, 1000
 	};
-	const char			*errstr;
 	struct table			*t;
 	struct nb			*nb;
 	int				 ch, rval = 0;
@@ -84,12 +83,7 @@ main(int argc, char *argv[])
 			f.until = parse_time("until", optarg);
 			break;
 		case 'l':
-			f.limit = strtonum(optarg, 1, 1000000, &errstr);
-			if (errstr != NULL) {
-				warnx("--limit '%s' is %s (1 to 1000000)",
-				    optarg, errstr);
-				exit(NB_EUSAGE);
-			}
+			f.limit = opt_number("limit", optarg, 1, 1000000);
 			break;
 		default:
 			common_option(ch, optarg, synopsis);

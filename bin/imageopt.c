@@ -29,20 +29,6 @@ next_prop(struct imageopt *o)
 	return &o->props[o->spec.nprops++];
 }
 
-static long long
-number(const char *opt, const char *arg, long long max)
-{
-	const char	*errstr;
-	long long	 n;
-
-	n = strtonum(arg, 0, max, &errstr);
-	if (errstr != NULL) {
-		warnx("--%s '%s' is %s (0 to %lld)", opt, arg, errstr, max);
-		exit(NB_EUSAGE);
-	}
-	return n;
-}
-
 int
 imageopt_option(struct imageopt *o, int ch, char *arg)
 {
@@ -65,10 +51,10 @@ imageopt_option(struct imageopt *o, int ch, char *arg)
 		o->spec.visibility = vis[ch - 0x300];
 		return 1;
 	case 0x304:
-		o->spec.min_disk = number("min-disk", arg, 1 << 20);
+		o->spec.min_disk = opt_number("min-disk", arg, 0, 1 << 20);
 		return 1;
 	case 0x305:
-		o->spec.min_ram = number("min-ram", arg, 1 << 30);
+		o->spec.min_ram = opt_number("min-ram", arg, 0, 1 << 30);
 		return 1;
 	case 0x306:
 		memset(&nb, 0, sizeof(nb));

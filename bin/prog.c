@@ -54,6 +54,21 @@ common_option(int ch, const char *arg, const char *synopsis)
 	}
 }
 
+long long
+opt_number(const char *opt, const char *arg, long long min, long long max)
+{
+	const char	*errstr;
+	long long	 n;
+
+	n = strtonum(arg, min, max, &errstr);
+	if (errstr != NULL) {
+		warnx("--%s '%s' is %s (%lld to %lld)", opt, arg, errstr, min,
+		    max);
+		exit(NB_EUSAGE);
+	}
+	return n;
+}
+
 struct nb *
 prog_open(int flags)
 {

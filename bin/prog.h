@@ -28,6 +28,9 @@ void __attribute__((noreturn))	usage(const char *synopsis, int code);
  * ones print the usage and exit 2.
  */
 void		 common_option(int ch, const char *arg, const char *synopsis);
+/* The number arg of option --opt in [min, max], or exit 2 saying why. */
+long long	 opt_number(const char *opt, const char *arg, long long min,
+		    long long max);
 /* Open the cloud or exit with the message and code of CLI.md. */
 struct nb	*prog_open(int flags);
 /* Print nb's error as "PROG: message" and return its exit code. */

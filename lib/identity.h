@@ -73,6 +73,7 @@ struct quota_resource {
 	long long	 default_limit;	/* -1: unlimited */
 	const char	*usage_sql;	/* ?1 project id; NULL: not yet used */
 	const char	*unit;		/* for the man page: "", "MiB", "GB" */
+	int		 per_user;	/* counted per user (key pairs) */
 };
 extern const struct quota_resource	quota_resources[];
 /* Limits, usage and defaults of project (NULL: the caller's). */

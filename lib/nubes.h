@@ -182,6 +182,9 @@ struct table {
 };
 struct table	*table_new(size_t ncols, const char *const *cols);
 void		 table_add_row(struct table *, const char *const *cells);
+/* Append a column (name with its type suffix) holding value in every row. */
+void		 table_add_column(struct table *, const char *col,
+		    const char *value);
 /* Borrowed cell of row by column name; NULL for null or no such column. */
 const char	*table_get(const struct table *, size_t row, const char *col);
 void		 table_free(struct table *);

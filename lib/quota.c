@@ -14,31 +14,34 @@
 #include "resource.h"
 
 /*
- * OpenStack's defaults.  usage_sql counts a project's use (?1); a
+ * OpenStack's defaults.  usage_sql counts a project's use (?1), or for
+ * key pairs, which Nova counts per user, the calling user's (?1); a
  * resource whose service is not built yet has none, and its use is 0.
  */
 const struct quota_resource quota_resources[] = {
-	{ "instances", 10, NULL, "" },
-	{ "cores", 20, NULL, "" },
-	{ "ram", 51200, NULL, "MiB" },
-	{ "key_pairs", 100, NULL, "" },
-	{ "server_groups", 10, NULL, "" },
+	{ "instances", 10, NULL, "", 0 },
+	{ "cores", 20, NULL, "", 0 },
+	{ "ram", 51200, NULL, "MiB", 0 },
+	{ "key_pairs", 100, "SELECT count(*) FROM keypairs WHERE user_id = ?1",
+	    "", 1 },
+	{ "server_groups", 10, NULL, "", 0 },
 	{ "images", -1, "SELECT count(*) FROM images WHERE owner = ?1"
-	    " AND status IN ('queued', 'saving', 'active', 'deactivated')", "" },
+	    " AND status IN ('queued', 'saving', 'active', 'deactivated')",
+	    "", 0 },
 	{ "image_bytes", -1, "SELECT ifnull(sum(size), 0) FROM images"
 	    " WHERE owner = ?1 AND status IN ('active', 'deactivated')",
-	    "bytes" },
-	{ "networks", 100, NULL, "" },
-	{ "subnets", 100, NULL, "" },
-	{ "ports", 500, NULL, "" },
-	{ "routers", 10, NULL, "" },
-	{ "floating_ips", 50, NULL, "" },
-	{ "security_groups", 10, NULL, "" },
-	{ "security_group_rules", 100, NULL, "" },
-	{ "volumes", 10, NULL, "" },
-	{ "gigabytes", 1000, NULL, "GB" },
-	{ "snapshots", 10, NULL, "" },
-	{ NULL, 0, NULL, NULL }
+	    "bytes", 0 },
+	{ "networks", 100, NULL, "", 0 },
+	{ "subnets", 100, NULL, "", 0 },
+	{ "ports", 500, NULL, "", 0 },
+	{ "routers", 10, NULL, "", 0 },
+	{ "floating_ips", 50, NULL, "", 0 },
+	{ "security_groups", 10, NULL, "", 0 },
+	{ "security_group_rules", 100, NULL, "", 0 },
+	{ "volumes", 10, NULL, "", 0 },
+	{ "gigabytes", 1000, NULL, "GB", 0 },
+	{ "snapshots", 10, NULL, "", 0 },
+	{ NULL, 0, NULL, NULL, 0 }
 };
 
 static const struct quota_resource *
@@ -77,7 +80,8 @@ quota_usage(struct nb *nb, const char *project_id,
 {
 	if (q->usage_sql == NULL)
 		return 0;
-	return db_int(nb, 0, q->usage_sql, "s", project_id);
+	return db_int(nb, 0, q->usage_sql, "s", q->per_user ?
+	    nb->ctx.user_id : project_id);
 }
 
 struct table *

@@ -32,7 +32,7 @@ resolve_sql(const struct resource *r)
 	char	*sql;
 
 	xasprintf(&sql, "SELECT id, %s, %s, %s FROM %s"
-	    " WHERE (id = ?1%s%s%s) AND (?2 IS NULL OR %s%s%s)"
+	    " WHERE (id = ?1%s%s%s) AND (?2 IS NULL OR %s%s%s)%s"
 	    " ORDER BY id = ?1 DESC, id LIMIT 11",
 	    r->name_col ? r->name_col : "id",
 	    r->project_col ? r->project_col : "NULL",
@@ -40,7 +40,8 @@ resolve_sql(const struct resource *r)
 	    r->name_col ? " OR " : "", r->name_col ? r->name_col : "",
 	    r->name_col ? " = ?1" : "",
 	    r->scope_sql ? r->scope_sql : r->project_col ? r->project_col :
-	    "?2", r->scope_sql ? "" : " = ", r->scope_sql ? "" : "?2");
+	    "?2", r->scope_sql ? "" : " = ", r->scope_sql ? "" : "?2",
+	    r->user_scoped ? " AND user_id = ?3" : "");
 	return sql;
 }
 
@@ -58,8 +59,9 @@ resource_resolve(struct nb *nb, const struct resource *r, const char *text,
 		return nb_seterr(nb, NB_EUSAGE, "'%s' is not a valid %s id "
 		    "(a UUID)", text, r->kind);
 	sql = resolve_sql(r);
-	s = db_prepare(nb, sql, "ss", text, r->project_col == NULL ||
-	    is_cloud_admin(nb) ? NULL : nb->ctx.project_id);
+	s = db_prepare(nb, sql, r->user_scoped ? "sss" : "ss", text,
+	    (r->project_col == NULL && r->scope_sql == NULL) ||
+	    is_cloud_admin(nb) ? NULL : nb->ctx.project_id, nb->ctx.user_id);
 	free(sql);
 	if (s == NULL)
 		return -1;

@@ -21,6 +21,7 @@ struct resource {
 	 * change are forbidden (exit 4), not hidden.
 	 */
 	const char	*scope_sql;
+	int		 user_scoped;	/* rows are the caller's (user_id) */
 	/* Refuse a delete that would do harm; NULL when any may go. */
 	int		(*delete_check)(struct nb *, const char *id,
 			    const char *name);

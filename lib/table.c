@@ -77,6 +77,28 @@ table_add_row(struct table *t, const char *const *cells)
 	t->nrows++;
 }
 
+void
+table_add_column(struct table *t, const char *col, const char *value)
+{
+	char	**cells;
+	size_t	  r, c, n = t->ncols + 1;
+
+	cells = xreallocarray(NULL, t->nrows ? t->nrows * n : 1,
+	    sizeof(*cells));
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++)
+			cells[r * n + c] = t->cells[r * t->ncols + c];
+		cells[r * n + t->ncols] = value ? xstrdup(value) : NULL;
+	}
+	free(t->cells);
+	t->cells = cells;
+	t->cap = t->nrows;
+	t->cols = xreallocarray(t->cols, n, sizeof(*t->cols));
+	t->types = xreallocarray(t->types, n, sizeof(*t->types));
+	t->types[t->ncols] = split_type(col, &t->cols[t->ncols]);
+	t->ncols = n;
+}
+
 const char *
 table_get(const struct table *t, size_t row, const char *col)
 {

@@ -14,6 +14,7 @@
 
 #include "nubes.h"
 #include "virt.h"
+#include "xml.h"
 
 #define DEFAULT_URI	"qemu:///system"
 
@@ -285,4 +286,93 @@ virt_domain_state(struct virt *v, const char *uuid, char *buf, size_t len)
 		rc = nb_seterr(v->nb, NB_EFAIL, "domain state: buffer too small");
 	virDomainFree(dom);
 	return rc;
+}
+
+int
+virt_host_info(struct virt *v, struct virt_host_info *h)
+{
+	virNodeInfo	 ni;
+	const char	*type;
+	char		*host;
+	unsigned long	 lib = 0;
+
+	memset(h, 0, sizeof(*h));
+	if (virNodeGetInfo(v->conn, &ni) == -1)
+		return virt_seterr(v, NB_EFAIL, "reading the host's CPUs and "
+		    "memory from %s", v->uri);
+	h->cpus = (int)ni.cpus;
+	h->memory_mib = (long long)(ni.memory / 1024);
+	snprintf(h->arch, sizeof(h->arch), "%s", ni.model);
+	if ((type = virConnectGetType(v->conn)) != NULL)
+		snprintf(h->hypervisor, sizeof(h->hypervisor), "%s", type);
+	if (virConnectGetLibVersion(v->conn, &lib) == 0)
+		snprintf(h->libvirt_version, sizeof(h->libvirt_version),
+		    "%lu.%lu.%lu", lib / 1000000, lib / 1000 % 1000,
+		    lib % 1000);
+	if ((host = virConnectGetHostname(v->conn)) != NULL) {
+		snprintf(h->hostname, sizeof(h->hostname), "%s", host);
+		free(host);
+	}
+	virResetLastError();
+	return 0;
+}
+
+/*
+ * The storage pool name on this host, started; a missing one is made a
+ * dir pool at path (built, started, autostarted), as nubes' default.
+ */
+int
+virt_pool_ensure(struct virt *v, const char *name, const char *path,
+    struct virt_pool_info *p)
+{
+	virStoragePoolPtr	 pool;
+	virStoragePoolInfo	 info;
+	char			*xml, *ename, *epath;
+	int			 active, rv = -1;
+
+	memset(p, 0, sizeof(*p));
+	if ((pool = virStoragePoolLookupByName(v->conn, name)) == NULL) {
+		if (!virt_lasterr_is(VIR_ERR_NO_STORAGE_POOL))
+			return virt_seterr(v, NB_EFAIL, "looking up storage "
+			    "pool '%s' on %s", name, v->uri);
+		virResetLastError();
+		ename = xml_escape(name);
+		epath = xml_escape(path);
+		xasprintf(&xml, "<pool type='dir'><name>%s</name><target>"
+		    "<path>%s</path></target></pool>", ename, epath);
+		free(ename);
+		free(epath);
+		pool = virStoragePoolDefineXML(v->conn, xml, 0);
+		free(xml);
+		if (pool == NULL)
+			return virt_seterr(v, NB_EFAIL, "defining storage pool "
+			    "'%s' at '%s' on %s", name, path, v->uri);
+		if (virStoragePoolBuild(pool, 0) == -1) {
+			virt_seterr(v, NB_EFAIL, "building storage pool '%s' "
+			    "at '%s' on %s", name, path, v->uri);
+			virStoragePoolUndefine(pool);
+			goto out;
+		}
+		p->created = 1;
+	}
+	if ((active = virStoragePoolIsActive(pool)) == 0 &&
+	    virStoragePoolCreate(pool, 0) == -1) {
+		virt_seterr(v, NB_EFAIL, "starting storage pool '%s' on %s",
+		    name, v->uri);
+		goto out;
+	}
+	(void)virStoragePoolSetAutostart(pool, 1);
+	if (virStoragePoolRefresh(pool, 0) == -1 ||
+	    virStoragePoolGetInfo(pool, &info) == -1) {
+		virt_seterr(v, NB_EFAIL, "reading storage pool '%s' on %s",
+		    name, v->uri);
+		goto out;
+	}
+	p->capacity_gb = (long long)(info.capacity >> 30);
+	p->available_gb = (long long)(info.available >> 30);
+	rv = 0;
+out:
+	virStoragePoolFree(pool);
+	virResetLastError();
+	return rv;
 }

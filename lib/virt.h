@@ -67,4 +67,27 @@ int		 virt_shutdown(struct virt *v, const char *uuid);
 int		 virt_domain_state(struct virt *v, const char *uuid, char *buf,
 		    size_t len);
 
+/* What a host offers, read through libvirt. */
+struct virt_host_info {
+	int		 cpus;
+	long long	 memory_mib;
+	char		 arch[32];		/* "x86_64" */
+	char		 hypervisor[32];	/* "QEMU" */
+	char		 libvirt_version[32];
+	char		 hostname[256];
+};
+int		 virt_host_info(struct virt *v, struct virt_host_info *h);
+
+struct virt_pool_info {
+	long long	 capacity_gb, available_gb;
+	int		 created;		/* defined by this call */
+};
+/*
+ * Make sure storage pool name exists and runs on v's host: a missing
+ * one is defined as a dir pool at path (a path on that host), built,
+ * started and autostarted.  Fills p; returns 0 or -1.
+ */
+int		 virt_pool_ensure(struct virt *v, const char *name,
+		    const char *path, struct virt_pool_info *p);
+
 #endif /* NUBES_VIRT_H */

@@ -1,0 +1,74 @@
+/*
+ * host.c: compute hosts as records.  What may be allocated follows
+ * Nova's allocation ratios and reserved memory.  Adding a host talks to
+ * its libvirt and lives in hostvirt.c, so that the other host programs
+ * do not load libvirt.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nubes.h"
+#include "auth.h"
+#include "host.h"
+#include "resource.h"
+
+#define HOST_SELECT \
+    "SELECT h.name, h.uri, h.zone, h.enabled AS \"enabled:b\"," \
+    " h.vcpus AS \"vcpus:n\"," \
+    " CAST(h.vcpus * h.cpu_ratio AS INTEGER) AS \"vcpus_allocatable:n\"," \
+    " h.ram_mib AS \"ram_mib:n\"," \
+    " MAX(0, CAST((h.ram_mib - h.reserved_ram_mib) * h.ram_ratio" \
+    "  AS INTEGER)) AS \"ram_allocatable_mib:n\"," \
+    " h.disk_gb AS \"disk_gb:n\"," \
+    " CAST(h.disk_gb * h.disk_ratio AS INTEGER) AS \"disk_allocatable_gb:n\"," \
+    " h.cpu_ratio AS \"cpu_ratio:n\", h.ram_ratio AS \"ram_ratio:n\"," \
+    " h.disk_ratio AS \"disk_ratio:n\"," \
+    " h.reserved_ram_mib AS \"reserved_ram_mib:n\", h.disabled_reason," \
+    " h.pool, h.arch, h.hypervisor_type, h.hypervisor_hostname," \
+    " h.libvirt_version, h.id, h.created_at AS \"created_at:t\"," \
+    " h.updated_at AS \"updated_at:t\" FROM hosts h"
+
+static const char host_show_sql[] = HOST_SELECT " WHERE h.id = ?1";
+
+const struct resource res_host = {
+	.kind = "host",
+	.table = "hosts",
+	.name_col = "name",
+	.show_sql = host_show_sql,
+};
+
+struct table *
+host_list(struct nb *nb)
+{
+	if (policy_check(nb, "host:list", NULL, NULL) == -1)
+		return NULL;
+	return db_table(nb, HOST_SELECT " ORDER BY h.zone, h.name", NULL);
+}
+
+int
+host_enable(struct nb *nb, const char *host, int enable, const char *reason)
+{
+	const char	*action = enable ? "host:enable" : "host:disable";
+	struct ref	 ref = { 0 };
+
+	if (reason != NULL && text_valid(nb, "reason", reason, 255) == -1)
+		return -1;
+	if (db_begin(nb) == -1 || resource_authorize(nb, &res_host,
+	    enable ? "enable" : "disable", host, &ref) == -1)
+		goto fail;
+	if (db_exec(nb, NULL, "UPDATE hosts SET enabled = ?2,"
+	    " disabled_reason = ?3, updated_at = ?4 WHERE id = ?1", "sdsi",
+	    ref.id, enable, enable ? NULL : reason, (long long)time(NULL)) == -1 ||
+	    event_record(nb, action, "host", ref.id, ref.name, 1,
+	    reason) == -1 || db_commit(nb) == -1)
+		goto fail;
+	ref_release(&ref);
+	return 0;
+fail:
+	event_failed(nb, action, "host", host);
+	ref_release(&ref);
+	return -1;
+}
