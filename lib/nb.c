@@ -156,6 +156,8 @@ nb_close(struct nb *nb)
 		return;
 	db_close(nb->db);
 	conf_free(nb->conf);
+	conf_free(nb->policy_defaults);
+	conf_free(nb->policy_site);
 	free(nb->state_dir);
 	explicit_bzero(&nb->ctx, sizeof(nb->ctx));
 	free(nb);

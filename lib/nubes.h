@@ -54,6 +54,8 @@ struct nb_ctx {
 
 struct nb {
 	struct nb_conf	*conf;
+	struct nb_conf	*policy_defaults;	/* loaded on first use */
+	struct nb_conf	*policy_site;
 	struct db	*db;
 	char		*state_dir;
 	const char	*progname;

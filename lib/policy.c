@@ -33,29 +33,28 @@
 #define SYSCONFDIR "/etc"
 #endif
 
-static char *
-rule_from(struct nb *nb, const char *path, const char *action, int required)
+/*
+ * The policy file at path, loaded once per process into *slot; a
+ * missing optional file is an empty policy.  NULL with the error set.
+ */
+static struct nb_conf *
+policy_file(struct nb *nb, struct nb_conf **slot, const char *path,
+    int required)
 {
-	struct nb_conf	*c;
-	const char	*v;
-	char		*cerr = NULL, *rule;
+	char	*cerr = NULL;
 
-	if (!required && access(path, F_OK) == -1 && errno == ENOENT)
-		return NULL;
+	if (*slot != NULL)
+		return *slot;
 	if (required && access(path, R_OK) == -1) {
 		nb_seterr(nb, NB_EFAIL, "policy defaults '%s': %s", path,
 		    strerror(errno));
 		return NULL;
 	}
-	if ((c = conf_load(path, &cerr)) == NULL) {
+	if ((*slot = conf_load(path, &cerr)) == NULL) {
 		nb_seterr(nb, NB_EFAIL, "policy: %s", cerr);
 		free(cerr);
-		return NULL;
 	}
-	v = conf_get(c, "policy", action, NULL);
-	rule = v != NULL ? xstrdup(v) : NULL;
-	conf_free(c);
-	return rule;
+	return *slot;
 }
 
 static unsigned int
@@ -119,29 +118,25 @@ int
 policy_check(struct nb *nb, const char *action, const char *target_project,
     const char *owner)
 {
-	char		*rule;
-	const char	*defaults, *site;
+	struct nb_conf	*site, *defaults;
+	const char	*rule;
 	int		 rv;
 
 	if (!nb->ctx.authenticated)
 		return nb_seterr(nb, NB_EAUTH, "not authenticated");
-	defaults = conf_get(nb->conf, "policy", "defaults",
-	    PKGDATADIR "/policy.conf");
-	site = conf_get(nb->conf, "policy", "file",
-	    SYSCONFDIR "/nubes/policy.conf");
-	nb_clearerr(nb);
-	if ((rule = rule_from(nb, site, action, 0)) == NULL &&
-	    nb->errcode == 0 &&
-	    (rule = rule_from(nb, defaults, action, 1)) == NULL &&
-	    nb->errcode == 0)
-		rule = xstrdup("cloud_admin");
-	if (rule == NULL)
+	site = policy_file(nb, &nb->policy_site, conf_get(nb->conf, "policy",
+	    "file", SYSCONFDIR "/nubes/policy.conf"), 0);
+	defaults = policy_file(nb, &nb->policy_defaults, conf_get(nb->conf,
+	    "policy", "defaults", PKGDATADIR "/policy.conf"), 1);
+	if (site == NULL || defaults == NULL)
 		return -1;
+	if ((rule = conf_get(site, "policy", action, NULL)) == NULL &&
+	    (rule = conf_get(defaults, "policy", action, NULL)) == NULL)
+		rule = "cloud_admin";
 	rv = rule_allows(nb, action, rule, target_project, owner);
 	if (rv == 0)
 		nb_seterr(nb, NB_EAUTH, "forbidden: '%s' requires %s%s",
 		    action, rule, target_project == NULL ?
 		    " (held globally)" : "");
-	free(rule);
 	return rv == 1 ? 0 : -1;
 }
