@@ -97,6 +97,16 @@ pick_columns(const struct table *t, size_t *idx, size_t *n, char **errp)
 	return 0;
 }
 
+/* Bytes a JSON string escapes: controls, quote and backslash. */
+static const unsigned char json_escaped[256] = {
+	[0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+	[0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1,
+	[0x0d] = 1, [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1,
+	[0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1,
+	[0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1, [0x1e] = 1,
+	[0x1f] = 1, ['"'] = 1, ['\\'] = 1
+};
+
 void
 out_json_string(struct buf *b, const char *s)
 {
@@ -105,7 +115,7 @@ out_json_string(struct buf *b, const char *s)
 	buf_putc(b, '"');
 	/* Copy runs of characters that need no escape in one go. */
 	for (p = run = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p >= 0x20 && *p != '"' && *p != '\\')
+		if (!json_escaped[*p])
 			continue;
 		buf_add(b, (const char *)run, p - run);
 		run = p + 1;
@@ -165,22 +175,48 @@ text_value(enum col_type type, const char *v)
 	return v;
 }
 
+/*
+ * One object; keys[i] is column idx[i]'s name already quoted, with its
+ * separator ("{\"id\": " first, ", \"name\": " after), made once a table.
+ */
 static void
 json_object(struct buf *b, const struct table *t, size_t row,
-    const size_t *idx, size_t n)
+    const size_t *idx, size_t n, struct buf *keys)
 {
 	size_t	 i, c;
 
-	buf_putc(b, '{');
 	for (i = 0; i < n; i++) {
 		c = idx[i];
-		if (i > 0)
-			buf_puts(b, ", ");
-		out_json_string(b, t->cols[c]);
-		buf_puts(b, ": ");
+		buf_add(b, keys[i].s, keys[i].len);
 		json_value(b, t->types[c], t->cells[row * t->ncols + c]);
 	}
-	buf_putc(b, '}');
+	buf_puts(b, n ? "}" : "{}");
+}
+
+static struct buf *
+json_keys(const struct table *t, const size_t *idx, size_t n)
+{
+	struct buf	*keys;
+	size_t		 i;
+
+	keys = xcalloc(n ? n : 1, sizeof(*keys));
+	for (i = 0; i < n; i++) {
+		buf_init(&keys[i]);
+		buf_puts(&keys[i], i ? ", " : "{");
+		out_json_string(&keys[i], t->cols[idx[i]]);
+		buf_puts(&keys[i], ": ");
+	}
+	return keys;
+}
+
+static void
+json_keys_free(struct buf *keys, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		buf_free(&keys[i]);
+	free(keys);
 }
 
 /* Display width of UTF-8 text: code points, not bytes. */
@@ -245,7 +281,7 @@ int
 out_list(FILE *fp, const struct table *t, char **errp)
 {
 	size_t		 idx[MAXCOLS], n, r, i;
-	struct buf	 b;
+	struct buf	 b, *keys;
 	const char	**hdr, **cells;
 
 	*errp = NULL;
@@ -253,15 +289,19 @@ out_list(FILE *fp, const struct table *t, char **errp)
 		return -1;
 	switch (effective_format()) {
 	case OUT_JSON:
+		/* A row at a time, reusing one buffer: constant memory. */
+		keys = json_keys(t, idx, n);
 		buf_init(&b);
-		buf_putc(&b, '[');
+		fputc('[', fp);
 		for (r = 0; r < t->nrows; r++) {
+			b.len = 0;
 			buf_puts(&b, r ? ",\n " : "");
-			json_object(&b, t, r, idx, n);
+			json_object(&b, t, r, idx, n, keys);
+			fwrite(b.s, 1, b.len, fp);
 		}
-		buf_puts(&b, "]\n");
-		fputs(b.s, fp);
+		fputs("]\n", fp);
 		buf_free(&b);
+		json_keys_free(keys, n);
 		break;
 	case OUT_TSV:
 		for (i = 0; i < n; i++)
@@ -298,7 +338,7 @@ int
 out_object(FILE *fp, const struct table *t, char **errp)
 {
 	size_t		 idx[MAXCOLS], n, i;
-	struct buf	 b;
+	struct buf	 b, *keys;
 	const char	*hdr[2] = { "field", "value" }, **cells;
 	enum out_format	 f = effective_format();
 
@@ -308,8 +348,10 @@ out_object(FILE *fp, const struct table *t, char **errp)
 	if (t->ncols > MAXCOLS || pick_columns(t, idx, &n, errp) == -1)
 		return -1;
 	if (f == OUT_JSON) {
+		keys = json_keys(t, idx, n);
 		buf_init(&b);
-		json_object(&b, t, 0, idx, n);
+		json_object(&b, t, 0, idx, n, keys);
+		json_keys_free(keys, n);
 		buf_putc(&b, '\n');
 		fputs(b.s, fp);
 		buf_free(&b);

@@ -194,13 +194,19 @@ uuid_valid(const char *s)
 	return 1;
 }
 
+/* Digits by hand: strftime's locale machinery was a tenth of a list. */
 void
 time_rfc3339(time_t t, char buf[32])
 {
 	struct tm	 tm;
 
 	gmtime_r(&t, &tm);
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+		strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		return;
+	}
+	snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 int
