@@ -55,14 +55,14 @@ static int
 scope_project(struct nb *nb, struct nb_ctx *ctx, const char *project)
 {
 	struct stmt	*s;
-	int		 enabled;
+	int		 enabled, rc;
 
 	if ((s = db_prepare(nb, project_sql, "s", project)) == NULL)
 		return -1;
-	if (db_step(s) != 1) {
+	if ((rc = db_step(s)) != 1) {
 		db_finalize(s);
-		return nb_seterr(nb, NB_EAUTH, "authentication failed: no "
-		    "project '%s' for this user", project);
+		return rc == -1 ? -1 : nb_seterr(nb, NB_EAUTH, "authentication "
+		    "failed: no project '%s' for this user", project);
 	}
 	strlcpy(ctx->project_id, db_col_text(s, 0), sizeof(ctx->project_id));
 	strlcpy(ctx->project_name, db_col_text(s, 1),
@@ -90,12 +90,16 @@ auth_password(struct nb *nb, const char *user, const char *password,
 {
 	struct stmt	*s;
 	char		*hash = NULL, *defproj = NULL;
-	int		 enabled = 0, ok, rv = -1;
+	int		 enabled = 0, ok, rc, rv = -1;
 
 	memset(ctx, 0, sizeof(*ctx));
 	if ((s = db_prepare(nb, user_sql, "s", user)) == NULL)
 		return -1;
-	if (db_step(s) == 1) {
+	if ((rc = db_step(s)) == -1) {
+		db_finalize(s);
+		return -1;
+	}
+	if (rc == 1) {
 		strlcpy(ctx->user_id, db_col_text(s, 0), sizeof(ctx->user_id));
 		strlcpy(ctx->user_name, db_col_text(s, 1),
 		    sizeof(ctx->user_name));
@@ -152,7 +156,7 @@ auth_token(struct nb *nb, const char *text, struct nb_ctx *ctx)
 {
 	struct token	 t;
 	struct stmt	*s;
-	int		 rv = -1;
+	int		 rc, rv = -1;
 
 	memset(ctx, 0, sizeof(*ctx));
 	if (token_decode(nb, text, &t) == -1)
@@ -160,9 +164,10 @@ auth_token(struct nb *nb, const char *text, struct nb_ctx *ctx)
 	if ((s = db_prepare(nb, token_check_sql, "sss", t.user_id,
 	    t.project_id, t.id)) == NULL)
 		return -1;
-	if (db_step(s) != 1) {
-		nb_seterr(nb, NB_EAUTH, "the token is not valid: its user or "
-		    "project no longer exists");
+	if ((rc = db_step(s)) != 1) {
+		if (rc == 0)
+			nb_seterr(nb, NB_EAUTH, "the token is not valid: its "
+			    "user or project no longer exists");
 		goto out;
 	}
 	if (db_col_int(s, 5)) {

@@ -202,10 +202,14 @@ db_begin(struct nb *nb)
 	struct db	*db = nb->db;
 	int		 rc;
 
+	if (db->in_txn)
+		return nb_seterr(nb, NB_EFAIL, "database: a transaction is "
+		    "already open (a bug in nubes)");
 	if (queue_lock(db) == -1)
-		return nb_seterr(nb, NB_EFAIL, "database: %s", errno == EINTR ?
-		    "another writer held it past [database] busy_timeout_ms" :
-		    strerror(errno));
+		return nb_seterr(nb, NB_EFAIL, "database: %s",
+		    nb_interrupted ? "interrupted while waiting to write" :
+		    errno == EINTR ? "another writer held it past [database] "
+		    "busy_timeout_ms" : strerror(errno));
 	rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		flock(db->lockfd, LOCK_UN);
@@ -403,6 +407,7 @@ db_int(struct nb *nb, long long def, const char *sql, const char *types, ...)
 	va_list		 ap;
 	long long	 v = def;
 
+	nb_clearerr(nb);	/* so callers can tell an error from def */
 	va_start(ap, types);
 	s = db_vprepare(nb, sql, types, ap);
 	va_end(ap);
@@ -421,6 +426,7 @@ db_text(struct nb *nb, const char *sql, const char *types, ...)
 	va_list		 ap;
 	char		*v = NULL;
 
+	nb_clearerr(nb);	/* so callers can tell an error from no row */
 	va_start(ap, types);
 	s = db_vprepare(nb, sql, types, ap);
 	va_end(ap);

@@ -48,9 +48,11 @@ event_failed(struct nb *nb, const char *action, const char *target_type,
 	char	 msg[sizeof(nb->errbuf)];
 	int	 code = nb->errcode;
 
-	if (code == NB_EUSAGE || nb->db == NULL)
+	if (nb->db == NULL)
 		return;
 	db_rollback(nb);
+	if (code == NB_EUSAGE)
+		return;
 	strlcpy(msg, nb->errbuf, sizeof(msg));
 	if (db_begin(nb) == 0) {
 		if (event_record(nb, action, target_type, NULL, target, 0,

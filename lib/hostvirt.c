@@ -23,6 +23,34 @@
 #define DEFAULT_POOL	"nubes"
 #define DEFAULT_POOL_PATH	"/var/lib/libvirt/images/nubes"
 
+/*
+ * Only QEMU over the transports nubes means, and no query string: with
+ * ?command= or ?netcat= a libvirt URI runs a program of its own as the
+ * service account, which a cloud admin is not trusted to do.
+ */
+static int
+uri_allowed(struct nb *nb, const char *uri)
+{
+	static const char *const schemes[] = {
+		"qemu://", "qemu+ssh://", "qemu+tls://", "qemu+tcp://",
+		"qemu+unix://", NULL
+	};
+	size_t	 i;
+
+	for (i = 0; schemes[i] != NULL; i++)
+		if (strncmp(uri, schemes[i], strlen(schemes[i])) == 0)
+			break;
+	if (schemes[i] == NULL)
+		return nb_seterr(nb, NB_EUSAGE, "'%s' is not a libvirt URI "
+		    "nubes takes: qemu:///system, qemu+ssh://HOST/system, "
+		    "qemu+tls://HOST/system (qemu+tcp and qemu+unix too)", uri);
+	if (strchr(uri, '?') != NULL || strchr(uri, '#') != NULL)
+		return nb_seterr(nb, NB_EUSAGE, "'%s': libvirt URI parameters "
+		    "are refused (they can make libvirt run programs); "
+		    "configure ssh or TLS instead", uri);
+	return 0;
+}
+
 static int
 ratio_valid(struct nb *nb, const char *what, double *r, double def)
 {
@@ -47,7 +75,7 @@ host_add(struct nb *nb, const struct host_spec *spec)
 {
 	struct host_spec	 s = *spec;
 	struct virt_host_info	 hi;
-	struct virt_pool_info	 pi;
+	struct virt_pool_info	 pi = { 0 };
 	struct virt		*v = NULL;
 	char			 id[NB_UUID_LEN + 1], msg[600];
 	char			 cpu[32], ram[32], disk[32];
@@ -57,11 +85,8 @@ host_add(struct nb *nb, const struct host_spec *spec)
 	    text_valid(nb, "uri", s.uri, 1024) == -1 ||
 	    (s.zone != NULL && name_valid(nb, "zone", s.zone) == -1))
 		return NULL;
-	if (strstr(s.uri, "://") == NULL) {
-		nb_seterr(nb, NB_EUSAGE, "'%s' is not a libvirt URI "
-		    "(qemu:///system, qemu+ssh://HOST/system, ...)", s.uri);
+	if (uri_allowed(nb, s.uri) == -1)
 		return NULL;
-	}
 	if (ratio_valid(nb, "cpu", &s.cpu_ratio, CPU_RATIO) == -1 ||
 	    ratio_valid(nb, "ram", &s.ram_ratio, RAM_RATIO) == -1 ||
 	    ratio_valid(nb, "disk", &s.disk_ratio, DISK_RATIO) == -1)
@@ -96,8 +121,6 @@ host_add(struct nb *nb, const struct host_spec *spec)
 	}
 	if (virt_pool_ensure(v, s.pool, path, &pi) == -1)
 		goto fail;
-	virt_close(v);
-	v = NULL;
 	uuid_generate(id);
 	snprintf(cpu, sizeof(cpu), "%.17g", s.cpu_ratio);
 	snprintf(ram, sizeof(ram), "%.17g", s.ram_ratio);
@@ -111,10 +134,19 @@ host_add(struct nb *nb, const struct host_spec *spec)
 	    event_record(nb, "host:add", "host", id, s.name, 1, s.uri) == -1 ||
 	    db_commit(nb) == -1)
 		goto fail;
+	virt_close(v);
 	return db_table(nb, res_host.show_sql, "s", id);
 fail:
-	virt_close(v);
+	/* A pool this call made goes again: a failed add leaves nothing. */
 	event_failed(nb, "host:add", "host", s.name);
+	if (v != NULL && pi.created) {
+		struct nb	 scratch = *nb;	/* keep the first error */
+
+		(void)virt_pool_remove(v, s.pool);
+		nb->errcode = scratch.errcode;
+		memcpy(nb->errbuf, scratch.errbuf, sizeof(nb->errbuf));
+	}
+	virt_close(v);
 	return NULL;
 }
 

@@ -4,9 +4,12 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "nubes.h"
 #include "auth.h"
@@ -80,8 +83,15 @@ user_delete_check(struct nb *nb, const char *id, const char *name)
 	    " JOIN roles r ON r.id = ra.role_id"
 	    " WHERE ra.user_id = ?1 AND ra.project_id IS NULL AND r.implies & 4";
 
-	if (db_int(nb, 0, is_admin_sql, "s", id) > 0 &&
-	    db_int(nb, 0, sql, "s", id) == 0)
+	long long	 admin, others;
+
+	admin = db_int(nb, 0, is_admin_sql, "s", id);
+	if (nb->errcode != 0)
+		return -1;
+	others = admin > 0 ? db_int(nb, 0, sql, "s", id) : 1;
+	if (nb->errcode != 0)
+		return -1;
+	if (admin > 0 && others == 0)
 		return nb_seterr(nb, NB_ECONFLICT, "user '%s' is the last "
 		    "enabled cloud admin: grant another user the admin role "
 		    "globally first", name);
@@ -521,6 +531,48 @@ ensure_assignment(struct nb *nb, const char *role_id, const char *user_id,
 	    (long long)time(NULL)) == -1 ? -1 : 0;
 }
 
+/*
+ * cloud-bootstrap needs no credentials, so once a cloud has an admin it
+ * only runs for the Unix owner of the state directory (or root) acting
+ * directly, never through sudo, where its callers are untrusted
+ * (DESIGN.md 5); and it never makes an existing user an admin.
+ */
+static int
+bootstrap_allowed(struct nb *nb, const char *admin_user)
+{
+	static const char admins_sql[] =
+	    "SELECT count(*) FROM role_assignments ra"
+	    " JOIN roles r ON r.id = ra.role_id"
+	    " WHERE ra.project_id IS NULL AND r.implies & 4";
+	static const char is_admin_sql[] =
+	    "SELECT count(*) FROM role_assignments ra"
+	    " JOIN roles r ON r.id = ra.role_id JOIN users u ON u.id = ra.user_id"
+	    " WHERE ra.project_id IS NULL AND r.implies & 4 AND u.name = ?1";
+	const char	*sudo = getenv("SUDO_USER");
+	struct stat	 st;
+	long long	 admins, exists;
+
+	nb_clearerr(nb);
+	admins = db_int(nb, 0, admins_sql, NULL);
+	exists = db_int(nb, 0, "SELECT count(*) FROM users WHERE name = ?1",
+	    "s", admin_user);
+	if (nb->errcode != 0)
+		return -1;
+	if (admins == 0)
+		return 0;	/* a new cloud */
+	if ((sudo != NULL && *sudo != '\0') ||
+	    stat(nb->state_dir, &st) == -1 ||
+	    (getuid() != 0 && getuid() != st.st_uid))
+		return nb_seterr(nb, NB_EAUTH, "this cloud is bootstrapped: "
+		    "only root or the owner of '%s', not through sudo, may "
+		    "run cloud-bootstrap again", nb->state_dir);
+	if (exists && db_int(nb, 0, is_admin_sql, "s", admin_user) == 0)
+		return nb_seterr(nb, NB_EAUTH, "user '%s' exists and is not a "
+		    "cloud admin: cloud-bootstrap will not make it one (use "
+		    "cloud-role-add admin --global)", admin_user);
+	return 0;
+}
+
 struct table *
 bootstrap(struct nb *nb, const struct bootstrap_spec *b)
 {
@@ -557,6 +609,8 @@ bootstrap(struct nb *nb, const struct bootstrap_spec *b)
 		nb_seterr(nb, NB_EUSAGE, "password is too long");
 		return NULL;
 	}
+	if (bootstrap_allowed(nb, b->admin_user) == -1)
+		return NULL;
 	if (keys_setup(nb) == -1)
 		return NULL;
 	/* Check or hash the password first: slow, and outside any write. */

@@ -53,9 +53,14 @@ static void	 image_after_delete(struct nb *, const char *);
 
 static const char image_show_sql[] = IMAGE_SELECT " WHERE i.id = ?1";
 
-/* Visible to project ?2: its own, public, community, and shared with it. */
+/*
+ * Visible to project ?2: its own, public ones, shared with it, and
+ * community ones by id only, so that nobody's community image can make
+ * a public image's name ambiguous or take it over.
+ */
 #define IMAGE_SCOPE \
-    "(owner = ?2 OR visibility IN ('public', 'community') OR" \
+    "(owner = ?2 OR visibility = 'public' OR" \
+    " (visibility = 'community' AND id = ?1) OR" \
     " (visibility = 'shared' AND EXISTS (SELECT 1 FROM image_members m" \
     "  WHERE m.image_id = images.id AND m.member = ?2)))"
 
@@ -759,12 +764,19 @@ image_delete_check(struct nb *nb, const char *id, const char *name)
 {
 	char	*user;
 
-	if (db_int(nb, 0, "SELECT protected FROM images WHERE id = ?1", "s",
-	    id) != 0)
+	long long	 protected;
+
+	protected = db_int(nb, 0, "SELECT protected FROM images WHERE id = ?1",
+	    "s", id);
+	if (nb->errcode != 0)
+		return -1;
+	if (protected != 0)
 		return nb_seterr(nb, NB_ECONFLICT, "image '%s' is protected: "
 		    "cloud-image-set --unprotected first", name);
 	user = db_text(nb, "SELECT name || ' (' || id || ')' FROM images"
 	    " WHERE kernel_id = ?1 OR ramdisk_id = ?1 LIMIT 1", "s", id);
+	if (nb->errcode != 0)
+		return -1;
 	if (user != NULL) {
 		nb_seterr(nb, NB_ECONFLICT, "image '%s' is the kernel or "
 		    "ramdisk of image %s", name, user);

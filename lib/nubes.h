@@ -155,10 +155,16 @@ void		 db_finalize(struct stmt *);
  */
 int		 db_exec(struct nb *, const char *conflict_msg, const char *sql,
 		    const char *types, ...);
-/* Run a query that returns one integer, or def when there is no row. */
+/*
+ * Run a query that returns one integer, or def when there is no row or
+ * on an error; the error is cleared first, so nb->errcode tells.
+ */
 long long	 db_int(struct nb *, long long def, const char *sql,
 		    const char *types, ...);
-/* Run a query that returns one text, copied; NULL when there is no row. */
+/*
+ * Run a query that returns one text, copied; NULL when there is no row
+ * or on an error, which nb->errcode tells (it is cleared first).
+ */
 char		*db_text(struct nb *, const char *sql, const char *types, ...);
 int		 db_user_version(struct nb *);
 /* Run several statements (no parameters), for the schema. */

@@ -71,7 +71,7 @@ quota_limit(struct nb *nb, const char *project_id,
 	    &def) == -1)
 		return -1;
 	*limit = db_int(nb, def, limit_sql, "ss", project_id, q->name);
-	return 0;
+	return nb->errcode != 0 ? -1 : 0;
 }
 
 static long long

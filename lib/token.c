@@ -210,15 +210,22 @@ keys_rotate(struct nb *nb, int *nkeys)
 		goto out;
 	if (keys_load(nb, keys, &n) == -1)
 		goto unlock;
+	/*
+	 * The staged key becomes the primary under a second name, then a
+	 * new staged key replaces "0" in one rename: readers always find a
+	 * complete repository.
+	 */
 	snprintf(from, sizeof(from), "%s/0", d);
 	snprintf(to, sizeof(to), "%s/%d", d, keys[0].num + 1);
-	if (rename(from, to) == -1) {
+	if (link(from, to) == -1) {
 		nb_seterr(nb, NB_EFAIL, "rotating '%s': %s", from,
 		    strerror(errno));
 		goto unlock;
 	}
-	if (key_write(nb, d, 0) == -1)
+	if (key_write(nb, d, 0) == -1) {
+		unlink(to);
 		goto unlock;
+	}
 	/* keys[0 .. n-2] are the old primary and secondaries, newest first. */
 	for (i = (int)max - 2; i < n - 1; i++) {
 		snprintf(from, sizeof(from), "%s/%d", d, keys[i].num);

@@ -354,6 +354,8 @@ virt_pool_ensure(struct virt *v, const char *name, const char *path,
 			goto out;
 		}
 		p->created = 1;
+		/* Only a pool nubes made is set to start with the host. */
+		(void)virStoragePoolSetAutostart(pool, 1);
 	}
 	if ((active = virStoragePoolIsActive(pool)) == 0 &&
 	    virStoragePoolCreate(pool, 0) == -1) {
@@ -361,7 +363,6 @@ virt_pool_ensure(struct virt *v, const char *name, const char *path,
 		    name, v->uri);
 		goto out;
 	}
-	(void)virStoragePoolSetAutostart(pool, 1);
 	if (virStoragePoolRefresh(pool, 0) == -1 ||
 	    virStoragePoolGetInfo(pool, &info) == -1) {
 		virt_seterr(v, NB_EFAIL, "reading storage pool '%s' on %s",
@@ -372,7 +373,31 @@ virt_pool_ensure(struct virt *v, const char *name, const char *path,
 	p->available_gb = (long long)(info.available >> 30);
 	rv = 0;
 out:
+	if (rv == -1 && p->created) {
+		(void)virStoragePoolDestroy(pool);
+		(void)virStoragePoolUndefine(pool);
+		p->created = 0;
+	}
 	virStoragePoolFree(pool);
 	virResetLastError();
 	return rv;
+}
+
+int
+virt_pool_remove(struct virt *v, const char *name)
+{
+	virStoragePoolPtr	 pool;
+
+	if ((pool = virStoragePoolLookupByName(v->conn, name)) == NULL) {
+		virResetLastError();
+		return 0;
+	}
+	(void)virStoragePoolDestroy(pool);
+	if (virStoragePoolUndefine(pool) == -1) {
+		virStoragePoolFree(pool);
+		return virt_seterr(v, NB_EFAIL, "removing storage pool '%s' on "
+		    "%s", name, v->uri);
+	}
+	virStoragePoolFree(pool);
+	return 0;
 }

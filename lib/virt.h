@@ -90,4 +90,10 @@ struct virt_pool_info {
 int		 virt_pool_ensure(struct virt *v, const char *name,
 		    const char *path, struct virt_pool_info *p);
 
+/*
+ * Stop and forget storage pool name (its directory is left); a missing
+ * pool is fine.  For undoing virt_pool_ensure()'s creation.
+ */
+int		 virt_pool_remove(struct virt *v, const char *name);
+
 #endif /* NUBES_VIRT_H */

@@ -59,11 +59,29 @@ expect_fail 4 "revoked" "tokens issued before the reset are revoked" \
 CLOUD_PASSWORD=newpass
 expect 0 "the new password works" cloud-role-list
 
+# Bootstrapping again must not hand out admin rights.
+echo pw-bob | cloud-user-create -q bob --password-stdin
+dbdump > "$T/before"
+expect_fail 4 "user 'bob' exists and is not a cloud admin" \
+    "bootstrap will not make an existing user an admin" \
+    sh -c 'echo pw-bob | cloud-bootstrap --admin-user bob --password-stdin'
+expect_fail 4 "only root or the owner of .*, not through sudo" \
+    "nor run again through sudo, even for a new admin" sh -c \
+    'echo x | SUDO_USER=mallory cloud-bootstrap --admin-user eve \
+    --password-stdin'
+expect_fail 4 "not through sudo" "nor reset the admin's password through sudo" \
+    sh -c 'echo x | SUDO_USER=mallory cloud-bootstrap --password-stdin \
+    --reset-password'
+unchanged_since "$T/before" "  ... and changed nothing"
+expect 0 "root, directly, may still add a second admin" sh -c \
+    'echo pw-eve | cloud-bootstrap --admin-user eve --password-stdin -q'
+
 run cloud-catalog -f value -c type -c interface -c url
 out_is "identity	public	file://$CLOUD_STATE_DIR" \
     "the catalog names the identity service"
 run cloud-event-list -f value -c action -c result --action cloud
 out_is "cloud:bootstrap	success
+cloud:bootstrap	success
 cloud:bootstrap	success
 cloud:bootstrap	success" "every bootstrap is in the event log"
 done_testing

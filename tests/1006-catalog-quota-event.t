@@ -31,7 +31,12 @@ run as "$member" cloud-catalog -f value -c name -c interface -c region
 out_is "nubes	public	RegionOne
 glance	internal	RegionOne
 glance	public	r1" "members see the catalog"
-expect 0 "delete an endpoint" cloud-endpoint-delete "$ep"
+expect_fail 2 "is not a valid endpoint id" \
+    "a bad id among several fails alone" cloud-endpoint-delete not-a-uuid \
+    "$ep"
+run cloud-endpoint-list --service glance -f value -c id
+check "  ... and the good one is deleted all the same" \
+    sh -c "! grep -q '$ep' '$T/out'"
 expect 0 "delete a service and its endpoints" cloud-service-delete glance
 run cloud-endpoint-list -f value -c service_name
 out_is nubes "only the identity endpoint remains"

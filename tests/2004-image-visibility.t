@@ -26,12 +26,18 @@ expect_fail 3 "image 'priv' not found" "  ... nor delete it" \
     as "$bob" cloud-image-delete priv
 run as "$bob" cloud-image-list -f value -c name
 out_is "" "B lists none of A's images by default"
-expect 0 "a community image can be shown by B" as "$bob" cloud-image-show comm
+comm=$(as "$alice" cloud-image-show comm -f value -c id)
+expect 0 "a community image can be shown by B, by id" as "$bob" \
+    cloud-image-show "$comm"
+expect_fail 3 "image 'comm' not found" \
+    "  ... not by name, so it cannot shadow a public image's name" \
+    as "$bob" cloud-image-show comm
 run as "$bob" cloud-image-list --visibility community -f value -c name
 out_is comm "  ... and is listed when B asks for community images"
 expect_fail 4 "forbidden: 'image:set'" "B sees it but may not change it" \
-    as "$bob" cloud-image-set comm --name mine
-expect_fail 4 "forbidden" "  ... nor delete it" as "$bob" cloud-image-delete comm
+    as "$bob" cloud-image-set "$comm" --name mine
+expect_fail 4 "forbidden" "  ... nor delete it" as "$bob" \
+    cloud-image-delete "$comm"
 
 expect_fail 5 "only shared images have members" \
     "a private image cannot get members" as "$alice" \

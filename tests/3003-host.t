@@ -57,6 +57,10 @@ expect_fail 1 "qemu\\+tcp://127.0.0.1:1/system" \
     cloud-host-add nowhere --uri qemu+tcp://127.0.0.1:1/system
 expect_fail 2 "is not a libvirt URI" "a malformed URI" \
     cloud-host-add bad --uri localhost
+expect_fail 2 "is not a libvirt URI" "a transport that runs programs" \
+    cloud-host-add bad --uri "qemu+ext:///system?command=/bin/true"
+expect_fail 2 "parameters are refused" "URI parameters (command=, netcat=)" \
+    cloud-host-add bad --uri "qemu+ssh://h/system?netcat=/tmp/x"
 expect_fail 2 "--cpu-ratio '0'" "a zero ratio" \
     cloud-host-add bad --uri qemu:///system --cpu-ratio 0
 expect_fail 2 "is all of the host's" "reserving all the memory" \
