@@ -9,8 +9,10 @@
 #include "prog.h"
 #include "auth.h"
 #include "image.h"
+#include "server.h"
 
-static const char synopsis[] = "[-f format] [-c column]... [--dry-run]";
+static const char synopsis[] =
+    "[-f format] [-c column]... [--dry-run] [--fix]";
 
 int
 main(int argc, char *argv[])
@@ -18,6 +20,7 @@ main(int argc, char *argv[])
 	static const struct option	 longopts[] = {
 		COMMON_LONGOPTS,
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "fix", no_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const	 cols[] = {
@@ -25,12 +28,14 @@ main(int argc, char *argv[])
 	};
 	struct table			*t;
 	struct nb			*nb;
-	int				 ch, dry_run = 0, rval = 0;
+	int				 ch, dry_run = 0, fix = 0, rval = 0;
 
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		if (ch == 'n')
 			dry_run = 1;
+		else if (ch == 'x')
+			fix = 1;
 		else
 			common_option(ch, optarg, synopsis);
 	}
@@ -39,7 +44,8 @@ main(int argc, char *argv[])
 	nb = prog_open(NB_AUTH);
 	t = table_new(6, cols);
 	if (policy_check(nb, "cloud:reconcile", NULL, NULL) == -1 ||
-	    image_reconcile(nb, dry_run, t) == -1)
+	    image_reconcile(nb, dry_run, t) == -1 ||
+	    server_reconcile(nb, dry_run, fix, t) == -1)
 		rval = prog_error(nb, NULL);
 	print_list(t);
 	table_free(t);

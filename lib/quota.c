@@ -19,9 +19,12 @@
  * resource whose service is not built yet has none, and its use is 0.
  */
 const struct quota_resource quota_resources[] = {
-	{ "instances", 10, NULL, "", 0 },
-	{ "cores", 20, NULL, "", 0 },
-	{ "ram", 51200, NULL, "MiB", 0 },
+	{ "instances", 10, "SELECT count(*) FROM servers WHERE project_id = ?1",
+	    "", 0 },
+	{ "cores", 20, "SELECT ifnull(sum(vcpus), 0) FROM servers"
+	    " WHERE project_id = ?1", "", 0 },
+	{ "ram", 51200, "SELECT ifnull(sum(ram_mib), 0) FROM servers"
+	    " WHERE project_id = ?1", "MiB", 0 },
 	{ "key_pairs", 100, "SELECT count(*) FROM keypairs WHERE user_id = ?1",
 	    "", 1 },
 	{ "server_groups", 10, NULL, "", 0 },

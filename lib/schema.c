@@ -203,6 +203,59 @@ static const char *const migrations[] = {
 	"  created_at INTEGER NOT NULL,"
 	"  updated_at INTEGER NOT NULL"
 	");",
+
+	/*
+	 * 3 -> 4: servers.  The flavor's sizes are copied: they are the
+	 * server's claim on its host, whatever becomes of the flavor.
+	 * claim names the process working on the server, deadline when
+	 * that work is overdue (DESIGN.md 4).
+	 */
+	"CREATE TABLE servers ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  project_id TEXT NOT NULL REFERENCES projects(id),"
+	"  user_id TEXT NOT NULL,"
+	"  flavor_id TEXT,"
+	"  flavor_name TEXT NOT NULL,"
+	"  vcpus INTEGER NOT NULL,"
+	"  ram_mib INTEGER NOT NULL,"
+	"  disk_gb INTEGER NOT NULL,"
+	"  image_id TEXT,"
+	"  host_id TEXT REFERENCES hosts(id),"
+	"  zone TEXT,"
+	"  key_name TEXT,"
+	"  vm_state TEXT NOT NULL CHECK (vm_state IN ('building', 'active',"
+	"    'stopped', 'paused', 'suspended', 'error')),"
+	"  task_state TEXT,"
+	"  power_state TEXT,"
+	"  claim TEXT,"
+	"  deadline INTEGER,"
+	"  fault TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX servers_project ON servers(project_id);"
+	"CREATE INDEX servers_host ON servers(host_id, vm_state);"
+	/* Nova's instance actions: what was done to a server, and how. */
+	"CREATE TABLE server_events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  server_id TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  user_id TEXT,"
+	"  start_time INTEGER NOT NULL,"
+	"  finish_time INTEGER,"
+	"  result TEXT,"
+	"  message TEXT"
+	");"
+	"CREATE INDEX server_events_server ON server_events(server_id);"
+	/* Images already in a host's pool, shared by its servers. */
+	"CREATE TABLE host_images ("
+	"  host_id TEXT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
+	"  image_id TEXT NOT NULL,"
+	"  volume TEXT NOT NULL,"
+	"  format TEXT NOT NULL,"
+	"  PRIMARY KEY (host_id, image_id)"
+	") WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

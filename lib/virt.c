@@ -4,10 +4,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -399,5 +402,220 @@ virt_pool_remove(struct virt *v, const char *name)
 		    "%s", name, v->uri);
 	}
 	virStoragePoolFree(pool);
+	return 0;
+}
+
+static virStoragePoolPtr
+pool_lookup(struct virt *v, const char *pool)
+{
+	virStoragePoolPtr	 p;
+
+	if ((p = virStoragePoolLookupByName(v->conn, pool)) == NULL)
+		virt_seterr(v, NB_EFAIL, "storage pool '%s' on %s", pool,
+		    v->uri);
+	return p;
+}
+
+int
+virt_vol_path(struct virt *v, const char *pool, const char *name,
+    char **path)
+{
+	virStoragePoolPtr	 p;
+	virStorageVolPtr	 vol;
+	int			 rv = -1;
+
+	*path = NULL;
+	if ((p = pool_lookup(v, pool)) == NULL)
+		return -1;
+	if ((vol = virStorageVolLookupByName(p, name)) == NULL) {
+		if (virt_lasterr_is(VIR_ERR_NO_STORAGE_VOL)) {
+			virResetLastError();
+			nb_seterr(v->nb, NB_ENOTFOUND, "no volume '%s' in pool "
+			    "'%s' on %s", name, pool, v->uri);
+		} else
+			virt_seterr(v, NB_EFAIL, "volume '%s' in pool '%s'",
+			    name, pool);
+		goto out;
+	}
+	if ((*path = virStorageVolGetPath(vol)) == NULL)
+		virt_seterr(v, NB_EFAIL, "path of volume '%s'", name);
+	else
+		rv = 0;
+	virStorageVolFree(vol);
+out:
+	virStoragePoolFree(p);
+	return rv;
+}
+
+/* Create volume name from xml in pool; returns it, or NULL. */
+static virStorageVolPtr
+vol_create(struct virt *v, virStoragePoolPtr p, const char *name,
+    const char *xml)
+{
+	virStorageVolPtr	 vol;
+
+	if ((vol = virStorageVolCreateXML(p, xml, 0)) == NULL)
+		virt_seterr(v, virt_lasterr_is(VIR_ERR_STORAGE_VOL_EXIST) ?
+		    NB_ECONFLICT : NB_EFAIL, "creating volume '%s' on %s",
+		    name, v->uri);
+	return vol;
+}
+
+static int
+send_file(virStreamPtr st, char *data, size_t n, void *opaque)
+{
+	int	 fd = *(int *)opaque;
+
+	(void)st;
+	return (int)read(fd, data, n);
+}
+
+int
+virt_vol_upload(struct virt *v, const char *pool, const char *name,
+    const char *format, const char *file, unsigned long long size,
+    char **path)
+{
+	virStoragePoolPtr	 p;
+	virStorageVolPtr	 vol = NULL;
+	virStreamPtr		 st = NULL;
+	char			*xml, *ename;
+	int			 fd = -1, rv = -1;
+
+	*path = NULL;
+	if ((p = pool_lookup(v, pool)) == NULL)
+		return -1;
+	ename = xml_escape(name);
+	xasprintf(&xml, "<volume><name>%s</name><capacity unit='B'>%llu"
+	    "</capacity><target><format type='%s'/><permissions><mode>0644"
+	    "</mode></permissions></target></volume>", ename, size, format);
+	free(ename);
+	vol = vol_create(v, p, name, xml);
+	free(xml);
+	if (vol == NULL)
+		goto out;
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
+		nb_seterr(v->nb, NB_EFAIL, "opening '%s': %s", file,
+		    strerror(errno));
+		goto fail;
+	}
+	if ((st = virStreamNew(v->conn, 0)) == NULL ||
+	    virStorageVolUpload(vol, st, 0, size, 0) == -1 ||
+	    virStreamSendAll(st, send_file, &fd) == -1 ||
+	    virStreamFinish(st) == -1) {
+		virt_seterr(v, NB_EFAIL, "uploading '%s' to volume '%s' on %s",
+		    file, name, v->uri);
+		if (st != NULL)
+			virStreamAbort(st);
+		goto fail;
+	}
+	if ((*path = virStorageVolGetPath(vol)) == NULL) {
+		virt_seterr(v, NB_EFAIL, "path of volume '%s'", name);
+		goto fail;
+	}
+	rv = 0;
+	goto out;
+fail:
+	/* A volume half written is no volume. */
+	virStorageVolDelete(vol, 0);
+out:
+	if (fd != -1)
+		close(fd);
+	if (st != NULL)
+		virStreamFree(st);
+	if (vol != NULL)
+		virStorageVolFree(vol);
+	virStoragePoolFree(p);
+	return rv;
+}
+
+int
+virt_vol_overlay(struct virt *v, const char *pool, const char *name,
+    const char *backing, const char *backing_format,
+    unsigned long long capacity, char **path)
+{
+	virStoragePoolPtr	 p;
+	virStorageVolPtr	 vol;
+	char			*xml, *ename, *eback;
+	int			 rv = -1;
+
+	*path = NULL;
+	if ((p = pool_lookup(v, pool)) == NULL)
+		return -1;
+	ename = xml_escape(name);
+	eback = xml_escape(backing);
+	xasprintf(&xml, "<volume><name>%s</name><capacity unit='B'>%llu"
+	    "</capacity><target><format type='qcow2'/><permissions><mode>0644"
+	    "</mode></permissions></target><backingStore><path>%s</path>"
+	    "<format type='%s'/></backingStore></volume>", ename, capacity,
+	    eback, backing_format);
+	free(ename);
+	free(eback);
+	vol = vol_create(v, p, name, xml);
+	free(xml);
+	if (vol != NULL) {
+		if ((*path = virStorageVolGetPath(vol)) == NULL)
+			virt_seterr(v, NB_EFAIL, "path of volume '%s'", name);
+		else
+			rv = 0;
+		if (rv == -1)
+			virStorageVolDelete(vol, 0);
+		virStorageVolFree(vol);
+	}
+	virStoragePoolFree(p);
+	return rv;
+}
+
+int
+virt_vol_delete(struct virt *v, const char *pool, const char *name)
+{
+	virStoragePoolPtr	 p;
+	virStorageVolPtr	 vol;
+	int			 rv = 0;
+
+	if ((p = pool_lookup(v, pool)) == NULL)
+		return -1;
+	if ((vol = virStorageVolLookupByName(p, name)) == NULL)
+		virResetLastError();
+	else {
+		if (virStorageVolDelete(vol, 0) == -1)
+			rv = virt_seterr(v, NB_EFAIL, "deleting volume '%s' on "
+			    "%s", name, v->uri);
+		virStorageVolFree(vol);
+	}
+	virStoragePoolFree(p);
+	return rv;
+}
+
+int
+virt_list_domains(struct virt *v, const char *prefix,
+    struct virt_domain_info **out, size_t *nout)
+{
+	virDomainPtr	*doms = NULL;
+	int		 n, i, state, reason;
+	size_t		 k = 0;
+	const char	*name;
+
+	*out = NULL;
+	*nout = 0;
+	if ((n = virConnectListAllDomains(v->conn, &doms, 0)) < 0)
+		return virt_seterr(v, NB_EFAIL, "listing the domains of %s",
+		    v->uri);
+	*out = xcalloc(n ? (size_t)n : 1, sizeof(**out));
+	for (i = 0; i < n; i++) {
+		name = virDomainGetName(doms[i]);
+		if (name != NULL && strncmp(name, prefix, strlen(prefix)) == 0 &&
+		    virDomainGetUUIDString(doms[i], (*out)[k].uuid) == 0 &&
+		    virDomainGetState(doms[i], &state, &reason, 0) == 0) {
+			snprintf((*out)[k].name, sizeof((*out)[k].name), "%s",
+			    name);
+			snprintf((*out)[k].state, sizeof((*out)[k].state), "%s",
+			    virt_state_name(state));
+			k++;
+		}
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	virResetLastError();
+	*nout = k;
 	return 0;
 }

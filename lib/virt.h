@@ -96,4 +96,35 @@ int		 virt_pool_ensure(struct virt *v, const char *name,
  */
 int		 virt_pool_remove(struct virt *v, const char *name);
 
+/*
+ * Volumes in a host's storage pool.  virt_vol_path() finds one
+ * (NB_ENOTFOUND when missing); virt_vol_upload() makes volume name of
+ * format ("raw", "qcow2") from a local file of size bytes, streamed
+ * through libvirt so the host may be remote, deleting it again on
+ * failure (NB_ECONFLICT when it exists); virt_vol_overlay() makes a qcow2
+ * volume of capacity bytes backed by the volume at backing;
+ * virt_vol_delete() removes one, a missing one being fine.  *path
+ * (the volume's path on the host) is the caller's to free.
+ */
+int		 virt_vol_path(struct virt *v, const char *pool,
+		    const char *name, char **path);
+int		 virt_vol_upload(struct virt *v, const char *pool,
+		    const char *name, const char *format, const char *file,
+		    unsigned long long size, char **path);
+int		 virt_vol_overlay(struct virt *v, const char *pool,
+		    const char *name, const char *backing,
+		    const char *backing_format, unsigned long long capacity,
+		    char **path);
+int		 virt_vol_delete(struct virt *v, const char *pool,
+		    const char *name);
+
+/* The domains whose names start with prefix, with their states. */
+struct virt_domain_info {
+	char	 uuid[37];
+	char	 name[128];
+	char	 state[16];	/* as virt_domain_state() */
+};
+int		 virt_list_domains(struct virt *v, const char *prefix,
+		    struct virt_domain_info **out, size_t *n);
+
 #endif /* NUBES_VIRT_H */

@@ -2,19 +2,7 @@
 # Compute hosts on the real libvirt daemon: capacity read from libvirt,
 # a storage pool made when missing, ratios, enable and disable.
 . "${top_srcdir:-.}/tests/lib.sh"
-virsh -c qemu:///system version >/dev/null 2>&1 ||
-    { echo "Bail out! no libvirt daemon answers (tests/rig/libvirtd-up)"; exit 1; }
-pool=nubes-test-$$
-cat >> "$CLOUD_CONFIG" <<CONF
-storage_pool = $pool
-storage_pool_path = $T/pool
-CONF
-# The [compute] section is the config's last: the keys above belong to it.
-cleanup_pool() {
-	virsh -q -c qemu:///system pool-destroy "$pool" >/dev/null 2>&1
-	virsh -q -c qemu:///system pool-undefine "$pool" >/dev/null 2>&1
-}
-trap 'cleanup_pool; rm -rf "$T"' EXIT
+use_libvirt
 bootstrap_cloud
 member=$(make_user alice demo member)
 

@@ -143,6 +143,48 @@ make_user() {
 	    cloud-token-issue -f value -c id
 }
 
+# use_libvirt: the test needs the libvirt daemon, and a storage pool of
+# its own ($pool, in $T/pool) that goes, with the domains of the servers
+# it made (their ids in $T/domains, one a line), when the test ends.
+use_libvirt() {
+	virsh -c qemu:///system version >/dev/null 2>&1 || {
+		echo "Bail out! no libvirt daemon answers (tests/rig/libvirtd-up)"
+		exit 1
+	}
+	[ -f "$NUBES_TEST_CACHE/disk.img" ] || {
+		echo "Bail out! no test guest (tests/rig/build-guest)"
+		exit 1
+	}
+	pool=nubes-test-$$
+	cat >> "$CLOUD_CONFIG" <<CONF
+storage_pool = $pool
+storage_pool_path = $T/pool
+CONF
+	: > "$T/domains"
+	trap 'libvirt_cleanup; rm -rf "$T"' EXIT
+}
+
+libvirt_cleanup() {
+	for tap_s in $(cat "$T/domains" 2>/dev/null); do
+		virsh -q -c qemu:///system destroy "nubes-$tap_s" >/dev/null 2>&1
+		virsh -q -c qemu:///system undefine "nubes-$tap_s" >/dev/null 2>&1
+	done
+	for tap_v in $(virsh -q -c qemu:///system vol-list "$pool" 2>/dev/null |
+	    awk '{ print $1 }'); do
+		virsh -q -c qemu:///system vol-delete --pool "$pool" "$tap_v" \
+		    >/dev/null 2>&1
+	done
+	virsh -q -c qemu:///system pool-destroy "$pool" >/dev/null 2>&1
+	virsh -q -c qemu:///system pool-undefine "$pool" >/dev/null 2>&1
+}
+
+# Test files that run guests take turns: on 2 cores, TCG guests booting
+# side by side starve each other.  The lock goes with the process.
+guests_exclusive() {
+	exec 9>/tmp/nubes-test-guests.lock
+	flock 9
+}
+
 done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]

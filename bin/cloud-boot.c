@@ -1,0 +1,94 @@
+/*
+ * cloud-boot: start a server: a real QEMU guest on a host the scheduler
+ * chooses, and can say why.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "prog.h"
+#include "server.h"
+
+static const char synopsis[] =
+    "--flavor FLAVOR --image IMAGE [--key-name KEY] [--user-data-stdin]\n"
+    "       [--zone ZONE] [--host HOST] [--explain] [--no-wait] NAME";
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option	 longopts[] = {
+		COMMON_LONGOPTS,
+		{ "flavor", required_argument, NULL, 'F' },
+		{ "image", required_argument, NULL, 'I' },
+		{ "key-name", required_argument, NULL, 'k' },
+		{ "user-data-stdin", no_argument, NULL, 'u' },
+		{ "zone", required_argument, NULL, 'z' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "explain", no_argument, NULL, 'x' },
+		{ "no-wait", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct boot_spec		 b = { 0 };
+	struct table			*t;
+	struct nb			*nb;
+	char				*explain = NULL, *ud = NULL;
+	int				 ch, rval = 0, stdin_ud = 0;
+
+	b.wait = 1;
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'F':
+			b.flavor = optarg;
+			break;
+		case 'I':
+			b.image = optarg;
+			break;
+		case 'k':
+			b.key_name = optarg;
+			break;
+		case 'u':
+			stdin_ud = 1;
+			break;
+		case 'z':
+			b.zone = optarg;
+			break;
+		case 'H':
+			b.host = optarg;
+			break;
+		case 'x':
+			b.explain = 1;
+			break;
+		case 'n':
+			b.wait = 0;
+			break;
+		default:
+			common_option(ch, optarg, synopsis);
+		}
+	}
+	if (argc - optind != 1 || b.flavor == NULL || b.image == NULL)
+		usage(synopsis, NB_EUSAGE);
+	b.name = argv[optind];
+	nb = prog_open(NB_AUTH);
+	check_columns(nb, &res_server);
+	if (stdin_ud) {
+		if ((ud = read_secret_stdin(nb, "user data", 65536)) == NULL)
+			return prog_exit(nb, prog_error(nb, b.name));
+		b.user_data = ud;
+	}
+	t = server_boot(nb, &b, &explain);
+	if (explain != NULL)
+		fputs(explain, stderr);
+	if (t == NULL)
+		rval = prog_error(nb, b.name);
+	else
+		print_object(t);
+	table_free(t);
+	free(explain);
+	free(ud);
+	return prog_exit(nb, rval);
+}

@@ -1,0 +1,140 @@
+/*
+ * server.c: servers as records: showing, listing, their events and
+ * their console.  Work on hosts is in boot.c, so that these programs do
+ * not load libvirt.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "nubes.h"
+#include "auth.h"
+#include "resource.h"
+#include "server.h"
+
+#define SERVER_SELECT \
+    "SELECT s.id, s.name, upper(s.vm_state) AS status, s.vm_state," \
+    " s.task_state, s.power_state, h.name AS host, s.zone," \
+    " s.flavor_name AS flavor, s.vcpus AS \"vcpus:n\"," \
+    " s.ram_mib AS \"ram:n\", s.disk_gb AS \"disk:n\"," \
+    " s.image_id, i.name AS image, s.key_name, s.project_id," \
+    " s.user_id, s.fault, s.created_at AS \"created_at:t\"," \
+    " s.updated_at AS \"updated_at:t\"" \
+    " FROM servers s LEFT JOIN hosts h ON h.id = s.host_id" \
+    " LEFT JOIN images i ON i.id = s.image_id"
+
+static const char server_show_sql[] = SERVER_SELECT " WHERE s.id = ?1";
+
+const struct resource res_server = {
+	.kind = "server",
+	.table = "servers",
+	.name_col = "name",
+	.project_col = "project_id",
+	.show_sql = server_show_sql,
+};
+
+struct table *
+server_list(struct nb *nb, const struct server_filter *f)
+{
+	static const char sql[] = SERVER_SELECT
+	    " WHERE (?1 IS NULL OR s.project_id = ?1)"
+	    " AND (?2 IS NULL OR s.vm_state = lower(?2))"
+	    " AND (?3 IS NULL OR h.name = ?3 OR h.id = ?3)"
+	    " AND (?4 IS NULL OR s.name = ?4)"
+	    " ORDER BY s.created_at DESC, s.rowid DESC";
+
+	static const char *const states[] = {
+		"building", "active", "stopped", "paused", "suspended",
+		"error", NULL
+	};
+	size_t	 i;
+
+	for (i = 0; f->status != NULL && states[i] != NULL; i++)
+		if (strcasecmp(f->status, states[i]) == 0)
+			break;
+	if (f->status != NULL && states[i] == NULL) {
+		nb_seterr(nb, NB_EUSAGE, "status '%s': use building, active, "
+		    "stopped, paused, suspended or error", f->status);
+		return NULL;
+	}
+	if (policy_check(nb, "server:list", nb->ctx.project_id, NULL) == -1)
+		return NULL;
+	if ((f->all_projects || f->host != NULL) && !is_cloud_admin(nb)) {
+		nb_seterr(nb, NB_EAUTH, "forbidden: --all-projects and --host "
+		    "are for cloud admins");
+		return NULL;
+	}
+	return db_table(nb, sql, "ssss", f->all_projects ? NULL :
+	    nb->ctx.project_id, f->status, f->host, f->name);
+}
+
+struct table *
+server_events(struct nb *nb, const char *server)
+{
+	static const char sql[] =
+	    "SELECT action, result, start_time AS \"start_time:t\","
+	    " finish_time AS \"finish_time:t\", user_id, message, server_id"
+	    " FROM server_events WHERE server_id = ?1 ORDER BY id";
+	struct ref	 ref;
+	struct table	*t;
+
+	if (resource_authorize(nb, &res_server, "events", server, &ref) == -1)
+		return NULL;
+	t = db_table(nb, sql, "s", ref.id);
+	ref_release(&ref);
+	return t;
+}
+
+char *
+server_console_path(struct nb *nb, const char *id)
+{
+	char	*path;
+
+	xasprintf(&path, "%s/console/%s.log", nb->state_dir, id);
+	return path;
+}
+
+char *
+server_console(struct nb *nb, const char *server, long lines)
+{
+	struct ref	 ref;
+	struct buf	 b;
+	char		*path, chunk[65536], *s, *p;
+	ssize_t		 n;
+	long		 seen;
+	int		 fd;
+
+	if (resource_authorize(nb, &res_server, "console", server, &ref) == -1)
+		return NULL;
+	path = server_console_path(nb, ref.id);
+	ref_release(&ref);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		nb_seterr(nb, errno == ENOENT ? NB_ENOTFOUND : NB_EFAIL,
+		    "server '%s' has no console log yet ('%s': %s)", server,
+		    path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	free(path);
+	buf_init(&b);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_add(&b, chunk, (size_t)n);
+	close(fd);
+	s = buf_release(&b);
+	if (lines <= 0)
+		return s;
+	/* The last lines lines. */
+	for (p = s + strlen(s), seen = 0; p > s; p--)
+		if (p[-1] == '\n' && p != s + strlen(s) && ++seen == lines)
+			break;
+	p = xstrdup(p);
+	free(s);
+	return p;
+}
