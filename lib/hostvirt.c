@@ -43,7 +43,7 @@ uri_allowed(struct nb *nb, const char *uri)
 	if (schemes[i] == NULL)
 		return nb_seterr(nb, NB_EUSAGE, "'%s' is not a libvirt URI "
 		    "nubes takes: qemu:///system, qemu+ssh://HOST/system, "
-		    "qemu+tls://HOST/system (qemu+tcp and qemu+unix too)", uri);
+		    "qemu+tls://HOST/system; also qemu+tcp and qemu+unix", uri);
 	if (strchr(uri, '?') != NULL || strchr(uri, '#') != NULL)
 		return nb_seterr(nb, NB_EUSAGE, "'%s': libvirt URI parameters "
 		    "are refused (they can make libvirt run programs); "
