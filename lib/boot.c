@@ -697,8 +697,26 @@ reconcile_host(struct nb *nb, const char *host_id, const char *uri,
 		    (r[5] == NULL || strtoll(r[5], NULL, 10) > now);
 		if (busy)
 			continue;
-		if (r[3] != NULL) {
-			/* Work whose process is gone, or overdue. */
+		if (r[3] != NULL && strcmp(r[3], "spawning") != 0) {
+			/*
+			 * A lifecycle action whose process is gone: the server
+			 * is whatever libvirt shows; nothing is undone.
+			 */
+			const char	*to = state == NULL ? "error" :
+			    strcmp(state, "running") == 0 ? "active" :
+			    strcmp(state, "paused") == 0 ? "paused" : "stopped";
+
+			reconcile_row(t, r[0], r[1], r[2], to,
+			    "its action's process is gone: the state libvirt "
+			    "shows");
+			if (!dry_run && settle(nb, r[0], to, state == NULL ?
+			    "shutdown" : strcmp(to, "active") == 0 ? "running" :
+			    strcmp(to, "paused") == 0 ? "paused" : "shutdown",
+			    state == NULL ? "its domain vanished while an action "
+			    "ran" : NULL, "action process gone") == -1)
+				goto free;
+		} else if (r[3] != NULL) {
+			/* A boot whose process is gone, or overdue. */
 			if (state != NULL && strcmp(state, "running") == 0) {
 				reconcile_row(t, r[0], r[1], r[2], "active",
 				    "its process is gone, but libvirt runs the "
@@ -776,5 +794,168 @@ server_reconcile(struct nb *nb, int dry_run, int fix, struct table *t)
 		    fix, t) == -1)
 			rv = -1;
 	table_free(hosts);
+	return rv;
+}
+
+/* Each action: the states it starts from, its task, where it ends. */
+static const struct {
+	const char	*name;
+	const char	*from;		/* " active stopped " */
+	const char	*task;
+	const char	*to, *power;
+} actions[] = {
+	{ "start", " stopped ", "powering-on", "active", "running" },
+	{ "stop", " active paused ", "powering-off", "stopped", "shutdown" },
+	{ "reboot", " active ", "rebooting", "active", "running" },
+	{ "hard-reboot", " active paused stopped ", "rebooting-hard",
+	    "active", "running" },
+	{ "pause", " active ", "pausing", "paused", "paused" },
+	{ "unpause", " paused ", "unpausing", "active", "running" },
+	{ "suspend", " active ", "suspending", "suspended", "shutdown" },
+	{ "resume", " suspended ", "resuming", "active", "running" },
+};
+
+#define STOP_TIMEOUT	60	/* seconds for a guest to power off */
+
+/* Wait until the domain is in state, at most seconds; 0 or -1. */
+static int
+wait_state(struct virt *v, const char *id, const char *state, int seconds)
+{
+	time_t	 deadline = time(NULL) + seconds;
+	char	 now[16];
+
+	for (;;) {
+		if (virt_domain_state(v, id, now, sizeof(now)) == 0 &&
+		    strcmp(now, state) == 0)
+			return 0;
+		if (time(NULL) >= deadline || nb_interrupted)
+			return -1;
+		usleep(200000);
+	}
+}
+
+/* The work on the host for action i. */
+static int
+action_act(struct nb *nb, struct virt *v, size_t i, const char *id,
+    const char *from)
+{
+	const char	*name = actions[i].name;
+
+	if (strcmp(name, "start") == 0 || strcmp(name, "resume") == 0)
+		return virt_domain_op(v, id, VIRT_START);
+	if (strcmp(name, "stop") == 0) {
+		/* ACPI first; the power cord when the guest does not answer. */
+		if (strcmp(from, "active") == 0 &&
+		    virt_domain_op(v, id, VIRT_SHUTDOWN) == 0 &&
+		    wait_state(v, id, "shutoff", STOP_TIMEOUT) == 0)
+			return 0;
+		nb_clearerr(nb);
+		return virt_domain_op(v, id, VIRT_DESTROY);
+	}
+	if (strcmp(name, "reboot") == 0)
+		return virt_domain_op(v, id, VIRT_REBOOT);
+	if (strcmp(name, "hard-reboot") == 0) {
+		if (strcmp(from, "stopped") == 0)
+			return virt_domain_op(v, id, VIRT_START);
+		if (strcmp(from, "paused") == 0 &&
+		    virt_domain_op(v, id, VIRT_UNPAUSE) == -1)
+			return -1;
+		return virt_domain_op(v, id, VIRT_RESET);
+	}
+	if (strcmp(name, "pause") == 0)
+		return virt_domain_op(v, id, VIRT_PAUSE);
+	if (strcmp(name, "unpause") == 0)
+		return virt_domain_op(v, id, VIRT_UNPAUSE);
+	return virt_domain_op(v, id, VIRT_SAVE);	/* suspend */
+}
+
+int
+server_action(struct nb *nb, const char *server, const char *action)
+{
+	struct ref	 ref = { 0 };
+	struct stmt	*st;
+	struct virt	*v = NULL;
+	char		 claim[NB_CLAIM_LEN], from[16], verb[32], ev[48];
+	char		*uri = NULL, word[24], msg[sizeof(nb->errbuf)];
+	size_t		 i;
+	time_t		 started = time(NULL);
+	int		 rc, ok, rv = -1;
+
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (strcmp(actions[i].name, action) == 0)
+			break;
+	if (i == sizeof(actions) / sizeof(actions[0]))
+		return nb_seterr(nb, NB_EUSAGE, "no server action '%s'",
+		    action);
+	/* hard-reboot is allowed as server:reboot */
+	snprintf(verb, sizeof(verb), "%s", strcmp(action, "hard-reboot") == 0 ?
+	    "reboot" : action);
+	snprintf(ev, sizeof(ev), "server:%s", action);
+	proc_claim(claim);
+	from[0] = '\0';
+	if (db_begin(nb) == -1 ||
+	    resource_authorize(nb, &res_server, verb, server, &ref) == -1)
+		goto fail;
+	if ((st = db_prepare(nb, "SELECT s.vm_state, s.task_state, s.claim,"
+	    " h.uri FROM servers s LEFT JOIN hosts h ON h.id = s.host_id"
+	    " WHERE s.id = ?1", "s", ref.id)) == NULL)
+		goto fail;
+	if ((rc = db_step(st)) == 1) {
+		strlcpy(from, db_col_text(st, 0), sizeof(from));
+		if (!db_col_isnull(st, 1) && claim_alive(db_col_text(st, 2))) {
+			nb_seterr(nb, NB_ECONFLICT, "server '%s' is busy (%s)",
+			    server, db_col_text(st, 1));
+			rc = -1;
+		} else if (!db_col_isnull(st, 3))
+			uri = xstrdup(db_col_text(st, 3));
+	}
+	db_finalize(st);
+	if (rc != 1)
+		goto fail;
+	snprintf(word, sizeof(word), " %s ", from);
+	if (strstr(actions[i].from, word) == NULL || uri == NULL) {
+		const char	*need = actions[i].from + 1;
+
+		nb_seterr(nb, NB_ECONFLICT, "server '%s' is %s: %s needs it "
+		    "%.*s", server, from, action, (int)strlen(need) - 1, need);
+		goto fail;
+	}
+	if (db_exec(nb, NULL, "UPDATE servers SET task_state = ?2, claim = ?3,"
+	    " deadline = ?4, updated_at = ?5 WHERE id = ?1", "sssii", ref.id,
+	    actions[i].task, claim, (long long)(started + BUILD_DEADLINE),
+	    (long long)started) == -1 || db_commit(nb) == -1)
+		goto fail;
+
+	ok = (v = virt_open(nb, uri)) != NULL &&
+	    action_act(nb, v, i, ref.id, from) == 0;
+	strlcpy(msg, ok ? "" : nb_errstr(nb), sizeof(msg));
+	rc = nb->errcode;
+	/* Record: the new state, or the old one back with the reason. */
+	if (db_begin(nb) == -1 ||
+	    db_exec(nb, NULL, "UPDATE servers SET vm_state = ?2,"
+	    " power_state = ifnull(?3, power_state), task_state = NULL,"
+	    " claim = NULL, deadline = NULL, updated_at = ?4 WHERE id = ?1",
+	    "sssi", ref.id, ok ? actions[i].to : from, ok ? actions[i].power :
+	    NULL, (long long)time(NULL)) == -1 ||
+	    db_exec(nb, NULL, event_sql, "sssiiss", ref.id, action,
+	    nb->ctx.user_id, (long long)started, (long long)time(NULL),
+	    ok ? "success" : "error", ok ? NULL : msg) == -1 ||
+	    event_record(nb, ev, "server", ref.id, ref.name, ok,
+	    ok ? NULL : msg) == -1 || db_commit(nb) == -1) {
+		db_rollback(nb);
+		goto out;
+	}
+	if (!ok) {
+		nb_seterr(nb, rc ? rc : NB_EFAIL, "%s", msg);
+		goto out;
+	}
+	rv = 0;
+	goto out;
+fail:
+	event_failed(nb, ev, "server", server);
+out:
+	virt_close(v);
+	free(uri);
+	ref_release(&ref);
 	return rv;
 }

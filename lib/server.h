@@ -30,6 +30,14 @@ struct boot_spec {
  */
 struct table	*server_boot(struct nb *, const struct boot_spec *,
 		    char **explain);
+/*
+ * A lifecycle action: "start", "stop" (ACPI, then the power cord after
+ * a minute), "reboot", "hard-reboot", "pause", "unpause", "suspend"
+ * (managed save) or "resume".  A server in a state the action does not
+ * start from, or busy with other work, is NB_ECONFLICT naming its state.
+ */
+int		 server_action(struct nb *, const char *server,
+		    const char *action);
 /* Destroy the server's domain, remove its disks, forget it. */
 int		 server_delete(struct nb *, const char *server);
 /*

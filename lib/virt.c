@@ -619,3 +619,43 @@ virt_list_domains(struct virt *v, const char *prefix,
 	*nout = k;
 	return 0;
 }
+
+int
+virt_domain_op(struct virt *v, const char *uuid, enum virt_op op)
+{
+	virDomainPtr	 d;
+	int		 rc = -1;
+
+	if ((d = virt_lookup(v, uuid)) == NULL)
+		return -1;
+	switch (op) {
+	case VIRT_START:
+		rc = virDomainCreate(d);	/* restores a managed save */
+		break;
+	case VIRT_SHUTDOWN:
+		rc = virDomainShutdown(d);
+		break;
+	case VIRT_DESTROY:
+		rc = virDomainDestroy(d);
+		break;
+	case VIRT_REBOOT:
+		rc = virDomainReboot(d, 0);
+		break;
+	case VIRT_RESET:
+		rc = virDomainReset(d, 0);
+		break;
+	case VIRT_PAUSE:
+		rc = virDomainSuspend(d);
+		break;
+	case VIRT_UNPAUSE:
+		rc = virDomainResume(d);
+		break;
+	case VIRT_SAVE:
+		rc = virDomainManagedSave(d, 0);
+		break;
+	}
+	if (rc == -1)
+		virt_seterr(v, NB_EFAIL, "domain %s on %s", uuid, v->uri);
+	virDomainFree(d);
+	return rc == -1 ? -1 : 0;
+}

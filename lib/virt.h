@@ -127,4 +127,19 @@ struct virt_domain_info {
 int		 virt_list_domains(struct virt *v, const char *prefix,
 		    struct virt_domain_info **out, size_t *n);
 
+/* What virt_domain_op() does to a domain. */
+enum virt_op {
+	VIRT_START,		/* start, or restore a managed save */
+	VIRT_SHUTDOWN,		/* ACPI power button; does not wait */
+	VIRT_DESTROY,		/* power cut; the definition stays */
+	VIRT_REBOOT,		/* ask the guest to reboot */
+	VIRT_RESET,		/* reset button */
+	VIRT_PAUSE,		/* stop its vCPUs, memory kept */
+	VIRT_UNPAUSE,
+	VIRT_SAVE		/* managed save to disk, then off */
+};
+/* Do op to the domain with this UUID; 0, or -1 with libvirt's reason. */
+int		 virt_domain_op(struct virt *v, const char *uuid,
+		    enum virt_op op);
+
 #endif /* NUBES_VIRT_H */

@@ -35,6 +35,9 @@ virsh -q -c qemu:///system undefine "nubes-$s2" >/dev/null
 crash "$s2"
 s3=$(boot s3)
 virsh -q -c qemu:///system destroy "nubes-$s3" >/dev/null
+# As a cloud-server-stop killed after the power-off leaves it.
+sqlite3 "$db" "UPDATE servers SET task_state = 'powering-off',
+    claim = 'no-such-stop 1 1' WHERE id = '$s3'"
 s4=$(boot s4)
 virsh -q -c qemu:///system destroy "nubes-$s4" >/dev/null
 virsh -q -c qemu:///system undefine "nubes-$s4" >/dev/null
@@ -73,6 +76,8 @@ check "s1 runs in libvirt" test "$(domstate "$s1")" = running
 check "the orphan domain is gone" test -z "$(domstate "$s5")"
 check "s2's disk is gone from the pool" sh -c \
     "! virsh -q -c qemu:///system vol-list $pool | grep -q '$s2-disk'"
+check "an interrupted stop keeps s3's disk: only boots are undone" sh -c \
+    "virsh -q -c qemu:///system vol-list $pool | grep -q '$s3-disk'"
 run cloud-server-show s2 -f value -c fault
 check "s2's fault says its process died" grep -q "died" "$T/out"
 run cloud-server-events s1 -f value -c action -c result

@@ -1,0 +1,19 @@
+/*
+ * cloud-server-unpause: let paused servers run again.
+ */
+#include "config.h"
+
+#include "prog.h"
+#include "server.h"
+
+static int
+act(struct nb *nb, const char *server)
+{
+	return server_action(nb, server, "unpause");
+}
+
+int
+main(int argc, char *argv[])
+{
+	return operands_main(argc, argv, "SERVER... | -", "server", act);
+}
