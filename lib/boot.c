@@ -566,7 +566,8 @@ server_delete(struct nb *nb, const char *server)
 
 	proc_claim(claim);
 	if (db_begin(nb) == -1 ||
-	    resource_authorize(nb, &res_server, "delete", server, &ref) == -1)
+	    resource_authorize(nb, &res_server, "delete", server, &ref) == -1 ||
+	    server_check_unlocked(nb, ref.id, server) == -1)
 		goto fail;
 	if ((st = db_prepare(nb, "SELECT h.uri, h.pool, s.task_state,"
 	    " s.claim FROM servers s LEFT JOIN hosts h ON h.id = s.host_id"
@@ -894,7 +895,8 @@ server_action(struct nb *nb, const char *server, const char *action)
 	proc_claim(claim);
 	from[0] = '\0';
 	if (db_begin(nb) == -1 ||
-	    resource_authorize(nb, &res_server, verb, server, &ref) == -1)
+	    resource_authorize(nb, &res_server, verb, server, &ref) == -1 ||
+	    server_check_unlocked(nb, ref.id, server) == -1)
 		goto fail;
 	if ((st = db_prepare(nb, "SELECT s.vm_state, s.task_state, s.claim,"
 	    " h.uri FROM servers s LEFT JOIN hosts h ON h.id = s.host_id"

@@ -256,6 +256,9 @@ static const char *const migrations[] = {
 	"  format TEXT NOT NULL,"
 	"  PRIMARY KEY (host_id, image_id)"
 	") WITHOUT ROWID;",
+
+	/* 4 -> 5: locked servers refuse actions by all but cloud admins. */
+	"ALTER TABLE servers ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

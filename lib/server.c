@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nubes.h"
@@ -26,7 +27,7 @@
     " s.ram_mib AS \"ram:n\", s.disk_gb AS \"disk:n\"," \
     " s.image_id, i.name AS image, s.key_name, s.project_id," \
     " s.user_id, s.fault, s.created_at AS \"created_at:t\"," \
-    " s.updated_at AS \"updated_at:t\"" \
+    " s.updated_at AS \"updated_at:t\", s.locked AS \"locked:b\"" \
     " FROM servers s LEFT JOIN hosts h ON h.id = s.host_id" \
     " LEFT JOIN images i ON i.id = s.image_id"
 
@@ -137,4 +138,41 @@ server_console(struct nb *nb, const char *server, long lines)
 	p = xstrdup(p);
 	free(s);
 	return p;
+}
+
+int
+server_lock(struct nb *nb, const char *server, int lock)
+{
+	const char	*action = lock ? "server:lock" : "server:unlock";
+	struct ref	 ref = { 0 };
+
+	if (db_begin(nb) == -1 || resource_authorize(nb, &res_server,
+	    lock ? "lock" : "unlock", server, &ref) == -1)
+		goto fail;
+	if (db_exec(nb, NULL, "UPDATE servers SET locked = ?2, updated_at = ?3"
+	    " WHERE id = ?1", "sdi", ref.id, lock, (long long)time(NULL)) == -1 ||
+	    event_record(nb, action, "server", ref.id, ref.name, 1,
+	    NULL) == -1 || db_commit(nb) == -1)
+		goto fail;
+	ref_release(&ref);
+	return 0;
+fail:
+	event_failed(nb, action, "server", server);
+	ref_release(&ref);
+	return -1;
+}
+
+int
+server_check_unlocked(struct nb *nb, const char *id, const char *server)
+{
+	long long	 locked;
+
+	locked = db_int(nb, 0, "SELECT locked FROM servers WHERE id = ?1", "s",
+	    id);
+	if (nb->errcode != 0)
+		return -1;
+	if (locked && !is_cloud_admin(nb))
+		return nb_seterr(nb, NB_ECONFLICT, "server '%s' is locked: "
+		    "cloud-server-unlock it first", server);
+	return 0;
 }

@@ -38,6 +38,14 @@ struct table	*server_boot(struct nb *, const struct boot_spec *,
  */
 int		 server_action(struct nb *, const char *server,
 		    const char *action);
+/*
+ * Lock or unlock a server: locked, it refuses every action and delete
+ * but from cloud admins (server_check_unlocked(), inside the action's
+ * transaction).
+ */
+int		 server_lock(struct nb *, const char *server, int lock);
+int		 server_check_unlocked(struct nb *, const char *id,
+		    const char *server);
 /* Destroy the server's domain, remove its disks, forget it. */
 int		 server_delete(struct nb *, const char *server);
 /*

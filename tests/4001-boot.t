@@ -102,6 +102,12 @@ check "  ... and its disk and config drive" sh -c \
     "! virsh -q -c qemu:///system vol-list $pool | grep -q '$id'"
 check "  ... while the shared image volume stays" sh -c \
     "virsh -q -c qemu:///system vol-list $pool | grep -q nubes-image-"
+expect 0 "lock a server" as "$alice" cloud-server-lock big
+run as "$alice" cloud-server-show big -f value -c locked
+out_is True "  ... it shows locked"
+expect_fail 5 "server 'big' is locked" "a locked server refuses delete" \
+    as "$alice" cloud-server-delete big
+expect 0 "unlock it" as "$alice" cloud-server-unlock big
 expect 0 "servers in error delete too" as "$alice" cloud-server-delete big big2
 run as "$alice" cloud-server-list -f value
 out_is "" "no server is left"

@@ -37,6 +37,11 @@ expect_fail 5 "is active: unpause needs it paused" \
 expect_fail 5 "is active: resume needs it suspended" \
     "resuming an active server is refused" cloud-server-resume vm
 
+expect 0 "lock" cloud-server-lock vm
+expect_fail 5 "server 'vm' is locked" "a locked server refuses to stop" \
+    cloud-server-stop vm
+check "  ... and keeps running" test "$(domstate)" = running
+expect 0 "unlock" cloud-server-unlock vm
 expect 0 "pause" cloud-server-pause vm
 check "  ... libvirt has it paused" test "$(domstate)" = paused
 check "  ... it is PAUSED" test "$(status)" = PAUSED

@@ -1,0 +1,19 @@
+/*
+ * cloud-server-unlock: unlock servers.
+ */
+#include "config.h"
+
+#include "prog.h"
+#include "server.h"
+
+static int
+act(struct nb *nb, const char *server)
+{
+	return server_lock(nb, server, 0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	return operands_main(argc, argv, "SERVER... | -", "server", act);
+}
