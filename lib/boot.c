@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,6 +357,58 @@ boot_undo(struct nb *nb, struct virt *v, const char *id, const char *pool)
 	memcpy(nb->errbuf, keep.errbuf, sizeof(nb->errbuf));
 }
 
+/*
+ * The flavor's extra specs that libvirt has standard elements for:
+ * quota:cpu_* as <cputune>, quota:disk_* as <iotune>, hw:cpu_sockets,
+ * _cores and _threads as the CPU topology.  They were checked when the
+ * flavor was made (flavor.c).
+ */
+static int
+flavor_tuning(struct nb *nb, const char *flavor_id, struct guest_domain *d)
+{
+	static const struct {
+		const char	*key;
+		size_t		 off;
+		int		 is_int;	/* an int field, not long long */
+	} map[] = {
+#define F(k, f, i) { k, offsetof(struct guest_domain, f), i }
+		F("quota:cpu_shares", cpu_shares, 0),
+		F("quota:cpu_period", cpu_period, 0),
+		F("quota:cpu_quota", cpu_quota, 0),
+		F("quota:disk_read_bytes_sec", disk_read_bytes_sec, 0),
+		F("quota:disk_write_bytes_sec", disk_write_bytes_sec, 0),
+		F("quota:disk_total_bytes_sec", disk_total_bytes_sec, 0),
+		F("quota:disk_read_iops_sec", disk_read_iops_sec, 0),
+		F("quota:disk_write_iops_sec", disk_write_iops_sec, 0),
+		F("quota:disk_total_iops_sec", disk_total_iops_sec, 0),
+		F("hw:cpu_sockets", cpu_sockets, 1),
+		F("hw:cpu_cores", cpu_cores, 1),
+		F("hw:cpu_threads", cpu_threads, 1),
+#undef F
+	};
+	struct stmt	*st;
+	size_t		 i;
+	int		 rc;
+
+	if ((st = db_prepare(nb, "SELECT key, value FROM flavor_specs"
+	    " WHERE flavor_id = ?1", "s", flavor_id)) == NULL)
+		return -1;
+	while ((rc = db_step(st)) == 1)
+		for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+			long long	 v;
+
+			if (strcmp(db_col_text(st, 0), map[i].key) != 0)
+				continue;
+			v = strtoll(db_col_text(st, 1), NULL, 10);
+			if (map[i].is_int)
+				*(int *)((char *)d + map[i].off) = (int)v;
+			else
+				*(long long *)((char *)d + map[i].off) = v;
+		}
+	db_finalize(st);
+	return rc;
+}
+
 /* The work on the host: disks, config drive, domain. */
 static int
 boot_act(struct nb *nb, struct virt *v, const struct boot_spec *b,
@@ -435,6 +488,8 @@ boot_act(struct nb *nb, struct virt *v, const struct boot_spec *b,
 	dom.disk_read_bytes_sec = dom.disk_write_bytes_sec = -1;
 	dom.disk_total_bytes_sec = dom.disk_read_iops_sec = -1;
 	dom.disk_write_iops_sec = dom.disk_total_iops_sec = -1;
+	if (flavor_tuning(nb, c->flavor.id, &dom) == -1)
+		goto out;
 	xml = domain_xml(&dom);
 	if (virt_define_start(v, xml, uuid) == -1)
 		goto out;

@@ -62,6 +62,22 @@ bob=$(make_user bob other member)
 expect_fail 3 "not found" "another project's server is not found" \
     as "$bob" cloud-server-show "$id"
 
+# A flavor's extra specs reach the domain as libvirt's own elements.
+cloud-flavor-create -q m1.tuned --vcpus 2 --ram 128 --disk 1 \
+    --property quota:cpu_shares=512 --property quota:disk_total_iops_sec=300 \
+    --property hw:cpu_sockets=2
+tuned=$(as "$alice" cloud-boot --no-wait --flavor m1.tuned --image tiny \
+    -f value -c id tuned)
+echo "$tuned" >> "$T/domains"
+virsh -c qemu:///system dumpxml "nubes-$tuned" > "$T/tuned.xml"
+check "quota:cpu_shares becomes <cputune><shares>" \
+    grep -q "<shares>512</shares>" "$T/tuned.xml"
+check "quota:disk_total_iops_sec becomes <iotune>" \
+    grep -q "<total_iops_sec>300</total_iops_sec>" "$T/tuned.xml"
+check "hw:cpu_sockets becomes the CPU topology" \
+    grep -q "<topology sockets='2'" "$T/tuned.xml"
+as "$alice" cloud-server-delete tuned
+
 cloud-flavor-create -q m1.huge --vcpus 1 --ram 40000 --disk 1
 # Servers in error count against quotas, as in Nova: leave room for two.
 cloud-quota-set --ram 200000 demo
