@@ -343,9 +343,10 @@ server_volume(char *buf, size_t len, const char *id, const char *what)
 static void
 boot_undo(struct nb *nb, struct virt *v, const char *id, const char *pool)
 {
-	struct nb	 keep = *nb;
+	struct nb_error	 keep;
 	char		 name[96];
 
+	nb_error_save(nb, &keep);
 	if (v != NULL) {
 		(void)virt_destroy_undefine(v, id);
 		server_volume(name, sizeof(name), id, "disk");
@@ -353,8 +354,7 @@ boot_undo(struct nb *nb, struct virt *v, const char *id, const char *pool)
 		server_volume(name, sizeof(name), id, "config");
 		(void)virt_vol_delete(v, pool, name);
 	}
-	nb->errcode = keep.errcode;
-	memcpy(nb->errbuf, keep.errbuf, sizeof(nb->errbuf));
+	nb_error_restore(nb, &keep);
 }
 
 /*
@@ -496,13 +496,13 @@ boot_act(struct nb *nb, struct virt *v, const struct boot_spec *b,
 	rv = 0;
 out:
 	if (tmpdir != NULL) {
-		struct nb	 keep = *nb;
+		struct nb_error	 keep;
 
+		nb_error_save(nb, &keep);
 		rm[2] = tmpdir;
 		(void)spawn_ok(nb, rm, NULL, NULL);
 		(void)unlink(isofile);
-		nb->errcode = keep.errcode;
-		memcpy(nb->errbuf, keep.errbuf, sizeof(nb->errbuf));
+		nb_error_restore(nb, &keep);
 	}
 	free(base);
 	free(basefmt);

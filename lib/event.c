@@ -45,24 +45,22 @@ void
 event_failed(struct nb *nb, const char *action, const char *target_type,
     const char *target)
 {
-	char	 msg[sizeof(nb->errbuf)];
-	int	 code = nb->errcode;
+	struct nb_error	 keep;
 
 	if (nb->db == NULL)
 		return;
 	db_rollback(nb);
-	if (code == NB_EUSAGE)
+	if (nb->errcode == NB_EUSAGE)
 		return;
-	strlcpy(msg, nb->errbuf, sizeof(msg));
+	nb_error_save(nb, &keep);
 	if (db_begin(nb) == 0) {
 		if (event_record(nb, action, target_type, NULL, target, 0,
-		    msg) == 0)
+		    keep.msg) == 0)
 			db_commit(nb);
 		else
 			db_rollback(nb);
 	}
-	nb->errcode = code;
-	strlcpy(nb->errbuf, msg, sizeof(nb->errbuf));
+	nb_error_restore(nb, &keep);
 }
 
 static const char event_list_sql[] =

@@ -140,11 +140,11 @@ fail:
 	/* A pool this call made goes again: a failed add leaves nothing. */
 	event_failed(nb, "host:add", "host", s.name);
 	if (v != NULL && pi.created) {
-		struct nb	 scratch = *nb;	/* keep the first error */
+		struct nb_error	 keep;	/* the first error is the one */
 
+		nb_error_save(nb, &keep);
 		(void)virt_pool_remove(v, s.pool);
-		nb->errcode = scratch.errcode;
-		memcpy(nb->errbuf, scratch.errbuf, sizeof(nb->errbuf));
+		nb_error_restore(nb, &keep);
 	}
 	virt_close(v);
 	return NULL;

@@ -540,21 +540,19 @@ fail:
 static void
 upload_abandon(struct nb *nb, const char *id, const char *name, int refused)
 {
-	char	 msg[sizeof(nb->errbuf)];
-	int	 code = nb->errcode;
+	struct nb_error	 keep;
 
-	strlcpy(msg, nb->errbuf, sizeof(msg));
+	nb_error_save(nb, &keep);
 	if (db_begin(nb) == 0) {
 		if ((refused ? db_exec(nb, NULL, "DELETE FROM images WHERE id = "
 		    "?1", "s", id) : db_exec(nb, NULL, "UPDATE images SET status ="
 		    " 'killed', claim = NULL, updated_at = ?2 WHERE id = ?1",
 		    "si", id, (long long)time(NULL))) == -1 ||
 		    event_record(nb, "image:add", "image", id, name, 0,
-		    msg) == -1 || db_commit(nb) == -1)
+		    keep.msg) == -1 || db_commit(nb) == -1)
 			db_rollback(nb);
 	}
-	nb->errcode = code;
-	strlcpy(nb->errbuf, msg, sizeof(nb->errbuf));
+	nb_error_restore(nb, &keep);
 }
 
 struct table *

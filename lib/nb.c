@@ -49,6 +49,20 @@ nb_errstr(const struct nb *nb)
 	return nb->errbuf[0] != '\0' ? nb->errbuf : "unknown error";
 }
 
+void
+nb_error_save(const struct nb *nb, struct nb_error *e)
+{
+	e->code = nb->errcode;
+	strlcpy(e->msg, nb->errbuf, sizeof(e->msg));
+}
+
+void
+nb_error_restore(struct nb *nb, const struct nb_error *e)
+{
+	nb->errcode = e->code;
+	strlcpy(nb->errbuf, e->msg, sizeof(nb->errbuf));
+}
+
 int
 nb_exitcode(const struct nb *nb)
 {

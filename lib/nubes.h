@@ -83,6 +83,16 @@ int		 nb_seterr(struct nb *, int code, const char *fmt, ...)
 int		 nb_vseterr(struct nb *, int code, const char *fmt, va_list)
 		    __attribute__((format(printf, 3, 0)));
 const char	*nb_errstr(const struct nb *);
+/*
+ * Keep the error in nb across cleanup work that may set its own: save,
+ * clean up, restore.
+ */
+struct nb_error {
+	int	 code;
+	char	 msg[1024];
+};
+void		 nb_error_save(const struct nb *, struct nb_error *);
+void		 nb_error_restore(struct nb *, const struct nb_error *);
 int		 nb_exitcode(const struct nb *);
 void		 nb_clearerr(struct nb *);
 
