@@ -13,9 +13,12 @@
 #include "prog.h"
 #include "server.h"
 
+#define PROPS_MAX	128
+
 static const char synopsis[] =
     "--flavor FLAVOR --image IMAGE [--key-name KEY] [--user-data-stdin]\n"
-    "       [--zone ZONE] [--host HOST] [--explain] [--no-wait] NAME";
+    "       [--zone ZONE] [--host HOST] [--group GROUP] [--property K=V]...\n"
+    "       [--count N] [--explain] [--no-wait] NAME";
 
 int
 main(int argc, char *argv[])
@@ -30,12 +33,18 @@ main(int argc, char *argv[])
 		{ "host", required_argument, NULL, 'H' },
 		{ "explain", no_argument, NULL, 'x' },
 		{ "no-wait", no_argument, NULL, 'n' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "property", required_argument, NULL, 'P' },
+		{ "count", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct spec_kv			 props[PROPS_MAX + 1];
 	struct boot_spec		 b = { 0 };
+	char				*eq;
 	struct table			*t;
 	struct nb			*nb;
 	char				*explain = NULL, *ud = NULL;
+	char				*reasons = NULL;
 	int				 ch, rval = 0, stdin_ud = 0;
 
 	b.wait = 1;
@@ -66,12 +75,32 @@ main(int argc, char *argv[])
 		case 'n':
 			b.wait = 0;
 			break;
+		case 'g':
+			b.group = optarg;
+			break;
+		case 'P':
+			/* More than the library takes: it says how many. */
+			if ((eq = strchr(optarg, '=')) == NULL) {
+				warnx("--property '%s': use KEY=VALUE", optarg);
+				exit(NB_EUSAGE);
+			}
+			*eq = '\0';
+			if (b.nprops <= PROPS_MAX) {
+				props[b.nprops].key = optarg;
+				props[b.nprops].value = eq + 1;
+			}
+			b.nprops++;
+			break;
+		case 'N':
+			b.count = (int)opt_number("count", optarg, 1, 1000);
+			break;
 		default:
 			common_option(ch, optarg, synopsis);
 		}
 	}
 	if (argc - optind != 1 || b.flavor == NULL || b.image == NULL)
 		usage(synopsis, NB_EUSAGE);
+	b.props = props;
 	b.name = argv[optind];
 	nb = prog_open(NB_AUTH);
 	check_columns(nb, &res_server);
@@ -80,15 +109,25 @@ main(int argc, char *argv[])
 			return prog_exit(nb, prog_error(nb, b.name));
 		b.user_data = ud;
 	}
-	t = server_boot(nb, &b, &explain);
+	t = server_boot(nb, &b, &explain, &reasons);
 	if (explain != NULL)
 		fputs(explain, stderr);
-	if (t == NULL)
-		rval = prog_error(nb, b.name);
-	else
+	/* With --count, some may have failed: all are printed, then why. */
+	if (t != NULL && b.count > 1)
+		print_list(t);
+	else if (t != NULL)
 		print_object(t);
+	if (t == NULL && reasons != NULL) {
+		/* Every host's reason, however many: CLI.md's exit 6. */
+		fprintf(stderr, "%s: %s: no valid host was found%s:\n%s",
+		    getprogname(), b.name, b.count > 1 ? " for every server" :
+		    "", reasons);
+		rval = NB_ENOHOST;
+	} else if (t == NULL || nb->errcode != 0)
+		rval = prog_error(nb, b.name);
 	table_free(t);
 	free(explain);
+	free(reasons);
 	free(ud);
 	return prog_exit(nb, rval);
 }

@@ -1,9 +1,10 @@
 /*
  * boot.c: booting and deleting servers on their hosts, claim -> act ->
- * record (DESIGN.md 4).  A short write transaction schedules the server
- * and claims its host's resources; the slow work on the host (the image
- * into its pool, the root disk, the config drive, the domain) runs with
- * no transaction open; a second transaction records the result.
+ * record (DESIGN.md 4).  A short write transaction schedules the
+ * servers and claims their hosts' resources; the slow work on a host
+ * (the image into its pool, the disks, the config drive, the domain)
+ * runs with no transaction open; a second transaction records the
+ * result.
  */
 #include "config.h"
 
@@ -27,42 +28,58 @@
 #include "resource.h"
 #include "scheduler.h"
 #include "server.h"
+#include "serverhost.h"
 #include "virt.h"
 
 #define USER_DATA_MAX	65535
-#define BUILD_DEADLINE	600	/* seconds a boot may take */
-#define GIB		(1024ULL * 1024 * 1024)
+#define PROPERTIES_MAX	128	/* Nova's metadata_items quota */
+#define COUNT_MAX	100
+
+/* One server of a boot: --count makes several. */
+struct boot_one {
+	char		 id[NB_UUID_LEN + 1];
+	char		*name;
+	char		 host_id[NB_UUID_LEN + 1], zone[NB_NAME_MAX + 1];
+	char		*uri, *pool;
+};
 
 /* What a boot needs to know, read before the claim. */
 struct boot_ctx {
-	struct ref	 flavor, image, key;
-	long long	 vcpus, ram_mib, disk_gb, image_min_disk, image_min_ram;
-	long long	 image_size, image_vsize;
+	struct ref	 flavor, image, key, group;
+	long long	 vcpus, ram_mib, flavor_disk_gb, ephemeral_gb, swap_mib;
+	long long	 root_gb, disk_gb;	/* root; claimed: all disks */
+	long long	 image_min_disk, image_min_ram, image_size, image_vsize;
 	char		 flavor_name[NB_NAME_MAX + 1];
 	char		 disk_format[16], image_status[16];
-	char		*public_key, *arch, *hypervisor_type;
-	char		 id[NB_UUID_LEN + 1];
-	/* the chosen host */
-	char		 host_id[NB_UUID_LEN + 1], host_name[NB_NAME_MAX + 1];
-	char		 zone[NB_NAME_MAX + 1];
-	char		*uri, *pool;
+	char		*public_key, *arch, *hypervisor_type, *group_policy;
+	struct boot_one	*one;
+	size_t		 n;
 };
 
 static void
 boot_ctx_release(struct boot_ctx *c)
 {
+	size_t	 i;
+
 	ref_release(&c->flavor);
 	ref_release(&c->image);
 	ref_release(&c->key);
+	ref_release(&c->group);
 	free(c->public_key);
 	free(c->arch);
 	free(c->hypervisor_type);
-	free(c->uri);
-	free(c->pool);
+	free(c->group_policy);
+	for (i = 0; i < c->n; i++) {
+		free(c->one[i].name);
+		free(c->one[i].uri);
+		free(c->one[i].pool);
+	}
+	free(c->one);
 }
 
 static const char flavor_sql[] =
-    "SELECT name, vcpus, ram_mib, disk_gb FROM flavors WHERE id = ?1";
+    "SELECT name, vcpus, ram_mib, disk_gb, ephemeral_gb, swap_mib"
+    " FROM flavors WHERE id = ?1";
 static const char image_sql[] =
     "SELECT status, disk_format, min_disk, min_ram, size, virtual_size,"
     " (SELECT value FROM image_properties WHERE image_id = ?1"
@@ -70,18 +87,13 @@ static const char image_sql[] =
     " (SELECT value FROM image_properties WHERE image_id = ?1"
     "  AND key = 'hypervisor_type') FROM images WHERE id = ?1";
 
-/* Flavor, image and key pair, and whether they go together. */
+/* The flavor's sizes into c. */
 static int
-boot_check(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c)
+load_flavor(struct nb *nb, const char *what, struct boot_ctx *c)
 {
 	struct stmt	*st;
 	int		 rc;
 
-	if (resource_resolve(nb, &res_flavor, b->flavor, &c->flavor) == -1 ||
-	    resource_resolve(nb, &res_image, b->image, &c->image) == -1 ||
-	    (b->key_name != NULL &&
-	    resource_resolve(nb, &res_keypair, b->key_name, &c->key) == -1))
-		return -1;
 	if ((st = db_prepare(nb, flavor_sql, "s", c->flavor.id)) == NULL)
 		return -1;
 	if ((rc = db_step(st)) == 1) {
@@ -89,12 +101,28 @@ boot_check(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c)
 		    sizeof(c->flavor_name));
 		c->vcpus = db_col_int(st, 1);
 		c->ram_mib = db_col_int(st, 2);
-		c->disk_gb = db_col_int(st, 3);
+		c->flavor_disk_gb = db_col_int(st, 3);
+		c->ephemeral_gb = db_col_int(st, 4);
+		c->swap_mib = db_col_int(st, 5);
 	}
 	db_finalize(st);
 	if (rc != 1)
 		return rc == -1 ? -1 : nb_seterr(nb, NB_ENOTFOUND, "flavor "
-		    "'%s' not found", b->flavor);
+		    "'%s' not found", what);
+	return 0;
+}
+
+/*
+ * The image, and whether it boots with the flavor in c: its status and
+ * format, its minimum RAM and disk.  Sets the root and claimed disk
+ * sizes.  Used by boot and rebuild.
+ */
+static int
+load_image(struct nb *nb, const char *what, struct boot_ctx *c)
+{
+	struct stmt	*st;
+	int		 rc;
+
 	if ((st = db_prepare(nb, image_sql, "s", c->image.id)) == NULL)
 		return -1;
 	if ((rc = db_step(st)) == 1) {
@@ -114,31 +142,91 @@ boot_check(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c)
 	db_finalize(st);
 	if (rc != 1)
 		return rc == -1 ? -1 : nb_seterr(nb, NB_ENOTFOUND, "image "
-		    "'%s' not found", b->image);
+		    "'%s' not found", what);
 	if (strcmp(c->image_status, "active") != 0)
 		return nb_seterr(nb, NB_ECONFLICT, "image '%s' is %s: only "
-		    "active images boot", b->image, c->image_status);
+		    "active images boot", what, c->image_status);
 	if (strcmp(c->disk_format, "raw") != 0 &&
 	    strcmp(c->disk_format, "qcow2") != 0 &&
 	    strcmp(c->disk_format, "ami") != 0)
 		return nb_seterr(nb, NB_EUSAGE, "image '%s' is %s: this release "
 		    "boots raw, qcow2 and ami disk images (qemu-img convert "
-		    "-O qcow2 first)", b->image, c->disk_format);
+		    "-O qcow2 first)", what, c->disk_format);
+	if (strcmp(c->disk_format, "ami") == 0 && db_int(nb, 0,
+	    "SELECT count(*) FROM images i JOIN images k ON k.id = i.kernel_id"
+	    " AND k.status = 'active' WHERE i.id = ?1 AND (i.ramdisk_id IS NULL"
+	    " OR EXISTS (SELECT 1 FROM images r WHERE r.id = i.ramdisk_id"
+	    " AND r.status = 'active'))", "s", c->image.id) != 1)
+		return nb->errcode ? -1 : nb_seterr(nb, NB_ECONFLICT, "image "
+		    "'%s' is ami: it boots with its kernel (and ramdisk), which "
+		    "must be set and active (cloud-image-set --kernel)", what);
 	if (c->image_min_ram > c->ram_mib)
 		return nb_seterr(nb, NB_EUSAGE, "image '%s' needs %lld MiB of "
-		    "RAM, flavor '%s' has %lld", b->image, c->image_min_ram,
+		    "RAM, flavor '%s' has %lld", what, c->image_min_ram,
 		    c->flavor_name, c->ram_mib);
-	if (c->disk_gb > 0 && (c->image_min_disk > c->disk_gb ||
-	    (unsigned long long)c->image_vsize > c->disk_gb * GIB))
+	if (c->flavor_disk_gb > 0 && (c->image_min_disk > c->flavor_disk_gb ||
+	    (unsigned long long)c->image_vsize > c->flavor_disk_gb * GIB))
 		return nb_seterr(nb, NB_EUSAGE, "image '%s' needs a %lld GB "
 		    "disk (virtual size %lld bytes), flavor '%s' has %lld GB",
-		    b->image, c->image_min_disk > 0 ? c->image_min_disk :
+		    what, c->image_min_disk > 0 ? c->image_min_disk :
 		    (long long)((c->image_vsize + GIB - 1) / GIB),
-		    c->image_vsize, c->flavor_name, c->disk_gb);
+		    c->image_vsize, c->flavor_name, c->flavor_disk_gb);
+	/* A flavor with no root size takes the image's (Nova's disk 0). */
+	c->root_gb = c->flavor_disk_gb > 0 ? c->flavor_disk_gb :
+	    (long long)((c->image_vsize + GIB - 1) / GIB);
+	if (c->root_gb < c->image_min_disk)
+		c->root_gb = c->image_min_disk;
+	c->disk_gb = c->root_gb + c->ephemeral_gb + (c->swap_mib + 1023) / 1024;
+	return 0;
+}
+
+/* Flavor, image, key pair and group, and whether they go together. */
+static int
+boot_check(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c)
+{
+	if (resource_resolve(nb, &res_flavor, b->flavor, &c->flavor) == -1 ||
+	    resource_resolve(nb, &res_image, b->image, &c->image) == -1 ||
+	    (b->key_name != NULL &&
+	    resource_resolve(nb, &res_keypair, b->key_name, &c->key) == -1) ||
+	    (b->group != NULL &&
+	    resource_resolve(nb, &res_server_group, b->group, &c->group) == -1))
+		return -1;
+	if (load_flavor(nb, b->flavor, c) == -1 ||
+	    load_image(nb, b->image, c) == -1)
+		return -1;
 	if (b->key_name != NULL && (c->public_key = db_text(nb,
 	    "SELECT public_key FROM keypairs WHERE id = ?1", "s",
 	    c->key.id)) == NULL)
 		return -1;
+	if (b->group != NULL && (c->group_policy = db_text(nb,
+	    "SELECT policy FROM server_groups WHERE id = ?1", "s",
+	    c->group.id)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* --property pairs: as Nova's metadata, keys and values up to 255. */
+static int
+check_properties(struct nb *nb, const struct boot_spec *b)
+{
+	size_t	 i, j;
+
+	if (b->nprops > PROPERTIES_MAX)
+		return nb_seterr(nb, NB_EUSAGE, "%zu properties: at most %d",
+		    b->nprops, PROPERTIES_MAX);
+	for (i = 0; i < b->nprops; i++) {
+		if (text_valid(nb, "property key", b->props[i].key, 255) == -1 ||
+		    text_valid(nb, "property value", b->props[i].value,
+		    255) == -1)
+			return -1;
+		if (b->props[i].key[0] == '\0')
+			return nb_seterr(nb, NB_EUSAGE, "property '=%s': the "
+			    "key is empty", b->props[i].value);
+		for (j = 0; j < i; j++)
+			if (strcmp(b->props[i].key, b->props[j].key) == 0)
+				return nb_seterr(nb, NB_EUSAGE, "property '%s' "
+				    "given twice", b->props[i].key);
+	}
 	return 0;
 }
 
@@ -147,50 +235,45 @@ static const char hosts_sql[] =
     "SELECT h.id, h.name, h.zone, h.enabled, h.disabled_reason,"
     " h.cpu_ratio, h.ram_ratio, h.disk_ratio, h.reserved_ram_mib,"
     " h.vcpus, h.ram_mib, h.disk_gb, h.arch, h.hypervisor_type,"
-    " ifnull(sum(s.vcpus), 0), ifnull(sum(s.ram_mib), 0),"
-    " ifnull(sum(s.disk_gb), 0), count(s.id), h.uri, h.pool"
-    " FROM hosts h LEFT JOIN servers s ON s.host_id = h.id"
-    " AND s.vm_state <> 'error' GROUP BY h.id ORDER BY h.name";
+    " h.vcpus_used, h.ram_used_mib, h.disk_used_gb, h.servers, h.uri,"
+    " h.pool FROM hosts h ORDER BY h.name";
+
+/* Where the live members of a group are. */
+static const char members_sql[] =
+    "SELECT s.host_id, count(*) FROM server_group_members m"
+    " JOIN servers s ON s.id = m.server_id WHERE m.group_id = ?1"
+    " AND s.vm_state <> 'error' AND s.host_id IS NOT NULL"
+    " GROUP BY s.host_id";
 
 static const char insert_sql[] =
     "INSERT INTO servers (id, name, project_id, user_id, flavor_id,"
     " flavor_name, vcpus, ram_mib, disk_gb, image_id, host_id, zone,"
     " key_name, vm_state, task_state, claim, deadline, fault, created_at,"
-    " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-    " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)";
+    " updated_at, root_gb, ephemeral_gb, swap_mib) VALUES (?1, ?2, ?3,"
+    " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+    " ?19, ?19, ?20, ?21, ?22)";
 static const char event_sql[] =
     "INSERT INTO server_events (server_id, action, user_id, start_time,"
     " finish_time, result, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
-/*
- * Transaction 1: quota, schedule, claim.  Returns 0 with the host in c,
- * 1 when no host fits (the server is recorded in error), -1 on error.
- */
-static int
-boot_claim(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c,
-    char **explain)
+int
+server_event(struct nb *nb, const char *id, const char *action,
+    time_t started, int ok, const char *message)
 {
-	struct sched_host	*hosts = NULL;
-	struct sched_request	 rq;
-	struct sched_result	 res = { -1, NULL, NULL };
-	struct table		*t = NULL;
-	char			 claim[NB_CLAIM_LEN], *fault = NULL;
-	size_t			 i, n = 0;
-	time_t			 now = time(NULL);
-	int			 rv = -1, chosen;
+	return db_exec(nb, NULL, event_sql, "sssiiss", id, action,
+	    nb->ctx.user_id, (long long)started, (long long)time(NULL),
+	    ok ? "success" : "error", message);
+}
 
-	proc_claim(claim);
-	if (db_begin(nb) == -1)
-		return -1;
-	if (quota_check(nb, nb->ctx.project_id, "instances", 1) == -1 ||
-	    quota_check(nb, nb->ctx.project_id, "cores", c->vcpus) == -1 ||
-	    quota_check(nb, nb->ctx.project_id, "ram", c->ram_mib) == -1)
-		goto out;
-	if ((t = db_table(nb, hosts_sql, NULL)) == NULL)
-		goto out;
-	n = t->nrows;
-	hosts = xcalloc(n ? n : 1, sizeof(*hosts));
-	for (i = 0; i < n; i++) {
+/* The hosts of the scheduler from the rows of hosts_sql. */
+static struct sched_host *
+sched_hosts(const struct table *t)
+{
+	struct sched_host	*hosts;
+	size_t			 i;
+
+	hosts = xcalloc(t->nrows ? t->nrows : 1, sizeof(*hosts));
+	for (i = 0; i < t->nrows; i++) {
 		char	**r = &t->cells[i * t->ncols];
 
 		hosts[i].id = r[0];
@@ -212,60 +295,212 @@ boot_claim(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c,
 		hosts[i].disk_used_gb = strtoll(r[16], NULL, 10);
 		hosts[i].servers = (int)strtol(r[17], NULL, 10);
 	}
+	return hosts;
+}
+
+/* Count the group's live members on each host; the group's size. */
+static int
+group_members(struct nb *nb, const char *group_id, struct sched_host *hosts,
+    size_t n, int *size)
+{
+	struct stmt	*st;
+	size_t		 i;
+	int		 rc;
+
+	*size = 0;
+	if ((st = db_prepare(nb, members_sql, "s", group_id)) == NULL)
+		return -1;
+	while ((rc = db_step(st)) == 1) {
+		*size += (int)db_col_int(st, 1);
+		for (i = 0; i < n; i++)
+			if (strcmp(hosts[i].id, db_col_text(st, 0)) == 0)
+				hosts[i].group_members = (int)db_col_int(st, 1);
+	}
+	db_finalize(st);
+	return rc;
+}
+
+/*
+ * The weigher multipliers: Nova's defaults, or [scheduler] in
+ * nubes.conf, with Nova's option names.
+ */
+static int
+sched_weights_conf(struct nb *nb, struct sched_weights *w)
+{
+	static const struct {
+		const char	*key;
+		size_t		 off;
+	} keys[] = {
+		{ "ram_weight_multiplier", offsetof(struct sched_weights, ram) },
+		{ "cpu_weight_multiplier", offsetof(struct sched_weights, cpu) },
+		{ "disk_weight_multiplier", offsetof(struct sched_weights, disk) },
+		{ "num_instances_weight_multiplier",
+		    offsetof(struct sched_weights, servers) },
+		{ "soft_affinity_weight_multiplier",
+		    offsetof(struct sched_weights, soft_affinity) },
+		{ "soft_anti_affinity_weight_multiplier",
+		    offsetof(struct sched_weights, soft_anti_affinity) },
+	};
+	const char	*text;
+	char		*end;
+	double		 d;
+	size_t		 i;
+
+	sched_weights_default(w);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if ((text = conf_get(nb->conf, "scheduler", keys[i].key,
+		    NULL)) == NULL)
+			continue;
+		errno = 0;
+		d = strtod(text, &end);
+		if (errno != 0 || end == text || *end != '\0' || d != d ||
+		    d > 1e6 || d < -1e6)
+			return nb_seterr(nb, NB_EFAIL, "nubes.conf: [scheduler] "
+			    "%s = '%s' is not a number from -1e6 to 1e6",
+			    keys[i].key, text);
+		*(double *)((char *)w + keys[i].off) = d;
+	}
+	return 0;
+}
+
+/* "host: reason; host: reason" from the scheduler's reason lines. */
+static char *
+one_line(const char *reasons)
+{
+	char	*s = xstrdup(reasons != NULL ? reasons : "");
+	size_t	 k, len = strlen(s);
+
+	while (len > 0 && s[len - 1] == '\n')
+		s[--len] = '\0';
+	for (k = 0; s[k] != '\0'; k++)
+		if (s[k] == '\n')
+			s[k] = ';';
+	return s;
+}
+
+/*
+ * Transaction 1: quota, schedule, claim, for all c->n servers at once:
+ * each is placed with the claims of those before it counted, and if one
+ * cannot be placed none is.  Returns 0 with the hosts in c->one, 1 when
+ * no host fits (the servers are recorded in error), -1 on error.
+ */
+static int
+boot_claim(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c,
+    char **explain, char **reasons)
+{
+	struct sched_host	*hosts = NULL;
+	struct sched_request	 rq;
+	struct sched_result	 res = { -1, NULL, NULL };
+	struct sched_weights	 w;
+	struct table		*t = NULL;
+	struct buf		 ex;
+	char			 claim[NB_CLAIM_LEN], *fault = NULL;
+	size_t			 k, p;
+	time_t			 now = time(NULL);
+	int			 rv = -1, chosen = -1;
+	long long		 n = (long long)c->n;
+
+	proc_claim(claim);
+	buf_init(&ex);
+	if (sched_weights_conf(nb, &w) == -1 || db_begin(nb) == -1)
+		return -1;
+	if (quota_check(nb, nb->ctx.project_id, "instances", n) == -1 ||
+	    quota_check(nb, nb->ctx.project_id, "cores", c->vcpus * n) == -1 ||
+	    quota_check(nb, nb->ctx.project_id, "ram", c->ram_mib * n) == -1)
+		goto out;
+	if ((t = db_table(nb, hosts_sql, NULL)) == NULL)
+		goto out;
+	hosts = sched_hosts(t);
 	memset(&rq, 0, sizeof(rq));
+	if (c->group_policy != NULL && group_members(nb, c->group.id, hosts,
+	    t->nrows, &rq.group_size) == -1)
+		goto out;
 	rq.vcpus = c->vcpus;
 	rq.ram_mib = c->ram_mib;
-	rq.disk_gb = c->disk_gb > 0 ? c->disk_gb :
-	    (long long)((c->image_vsize + GIB - 1) / GIB);
+	rq.disk_gb = c->disk_gb;
 	rq.zone = b->zone;
 	rq.force_host = b->host;
 	rq.image_arch = c->arch;
 	rq.image_hypervisor_type = c->hypervisor_type;
+	rq.group_policy = c->group_policy;
 	rq.explain = b->explain;
-	chosen = sched_select(hosts, n, &rq, NULL, &res) == 0 ? res.chosen :
-	    -1;
-	if (explain != NULL && res.explain != NULL)
-		*explain = xstrdup(res.explain);
-	if (chosen >= 0) {
-		strlcpy(c->host_id, hosts[chosen].id, sizeof(c->host_id));
-		strlcpy(c->host_name, hosts[chosen].name,
-		    sizeof(c->host_name));
-		strlcpy(c->zone, hosts[chosen].zone, sizeof(c->zone));
-		c->uri = xstrdup(t->cells[chosen * t->ncols + 18]);
-		c->pool = xstrdup(t->cells[chosen * t->ncols + 19]);
+	for (k = 0; k < c->n; k++) {
+		sched_result_free(&res);
+		chosen = sched_select(hosts, t->nrows, &rq, &w, &res) == 0 ?
+		    res.chosen : -1;
+		if (res.explain != NULL) {
+			if (c->n > 1)
+				buf_printf(&ex, "server %s:\n", c->one[k].name);
+			buf_puts(&ex, res.explain);
+		}
+		if (chosen < 0)
+			break;
+		/* Its claim counts for the next server's choice. */
+		hosts[chosen].vcpus_used += rq.vcpus;
+		hosts[chosen].ram_used_mib += rq.ram_mib;
+		hosts[chosen].disk_used_gb += rq.disk_gb;
+		hosts[chosen].servers++;
+		hosts[chosen].group_members++;
+		rq.group_size++;
+		strlcpy(c->one[k].host_id, hosts[chosen].id,
+		    sizeof(c->one[k].host_id));
+		strlcpy(c->one[k].zone, hosts[chosen].zone,
+		    sizeof(c->one[k].zone));
+		c->one[k].uri = xstrdup(t->cells[chosen * t->ncols + 18]);
+		c->one[k].pool = xstrdup(t->cells[chosen * t->ncols + 19]);
 	}
-	if (db_exec(nb, NULL, insert_sql, "ssssssiiisssssssisi", c->id, b->name,
-	    nb->ctx.project_id, nb->ctx.user_id, c->flavor.id, c->flavor_name,
-	    (long long)c->vcpus, (long long)c->ram_mib, (long long)rq.disk_gb,
-	    c->image.id, chosen >= 0 ? c->host_id : NULL,
-	    chosen >= 0 ? hosts[chosen].zone : b->zone, b->key_name,
-	    chosen >= 0 ? "building" : "error",
-	    chosen >= 0 ? "spawning" : NULL, chosen >= 0 ? claim : NULL,
-	    (long long)(now + BUILD_DEADLINE), NULL, (long long)now) == -1)
-		goto out;
-	/* One line, for value and tsv lists: "host: reason; host: ..." */
-	if (chosen < 0 && res.reasons != NULL) {
-		size_t	 k, len = strlen(res.reasons);
+	if (explain != NULL && ex.len > 0)
+		*explain = buf_release(&ex);
+	if (chosen < 0) {
+		fault = one_line(res.reasons);
+		if (c->n > 1) {
+			char	*f;
 
-		while (len > 0 && res.reasons[len - 1] == '\n')
-			res.reasons[--len] = '\0';
-		fault = xstrdup(res.reasons);
-		for (k = 0; fault[k] != '\0'; k++)
-			if (fault[k] == '\n')
-				fault[k] = ';';
+			xasprintf(&f, "server %zu of %zu: %s", k + 1, c->n,
+			    fault);
+			free(fault);
+			fault = f;
+		}
 	}
-	if (chosen < 0 && (db_exec(nb, NULL, event_sql, "sssiiss", c->id,
-	    "create", nb->ctx.user_id, (long long)now, (long long)now,
-	    "error", fault) == -1 || db_exec(nb, NULL, "UPDATE servers SET"
-	    " fault = ?2 WHERE id = ?1", "ss", c->id, fault) == -1 ||
-	    event_record(nb, "server:create",
-	    "server", c->id, b->name, 0, "no valid host") == -1))
-		goto out;
+	for (k = 0; k < c->n; k++) {
+		struct boot_one	*o = &c->one[k];
+
+		if (db_exec(nb, NULL, insert_sql, "ssssssiiisssssssisiiii",
+		    o->id, o->name, nb->ctx.project_id, nb->ctx.user_id,
+		    c->flavor.id, c->flavor_name, c->vcpus, c->ram_mib,
+		    c->disk_gb, c->image.id, fault == NULL ? o->host_id : NULL,
+		    fault == NULL ? o->zone : b->zone, b->key_name,
+		    fault == NULL ? "building" : "error",
+		    fault == NULL ? "spawning" : NULL,
+		    fault == NULL ? claim : NULL,
+		    (long long)(now + BUILD_DEADLINE * (long long)(k + 1)),
+		    fault, (long long)now, c->root_gb, c->ephemeral_gb,
+		    c->swap_mib) == -1)
+			goto out;
+		for (p = 0; p < b->nprops; p++)
+			if (db_exec(nb, NULL, "INSERT INTO server_properties"
+			    " VALUES (?1, ?2, ?3)", "sss", o->id,
+			    b->props[p].key, b->props[p].value) == -1)
+				goto out;
+		if (c->group_policy != NULL && db_exec(nb, NULL, "INSERT INTO"
+		    " server_group_members VALUES (?1, ?2)", "ss", o->id,
+		    c->group.id) == -1)
+			goto out;
+		if (fault != NULL && (db_exec(nb, NULL, event_sql, "sssiiss",
+		    o->id, "create", nb->ctx.user_id, (long long)now,
+		    (long long)now, "error", fault) == -1 ||
+		    event_record(nb, "server:create", "server", o->id, o->name,
+		    0, "no valid host") == -1))
+			goto out;
+	}
 	if (db_commit(nb) == -1)
 		goto out;
-	if (chosen < 0) {
-		nb_seterr(nb, NB_ENOHOST, "no valid host was found:\n%s",
-		    res.reasons);
+	if (fault != NULL) {
+		/* The message may be cut short; *reasons is whole. */
+		nb_seterr(nb, NB_ENOHOST, "no valid host was found%s:\n%s",
+		    c->n > 1 ? " for every server" : "", res.reasons);
+		if (reasons != NULL)
+			*reasons = xstrdup(res.reasons);
 		rv = 1;
 	} else
 		rv = 0;
@@ -273,20 +508,17 @@ out:
 	if (rv == -1)
 		db_rollback(nb);
 	sched_result_free(&res);
+	buf_free(&ex);
 	free(fault);
 	free(hosts);
 	table_free(t);
 	return rv;
 }
 
-/*
- * The image as a volume in the host's pool, uploaded once per host and
- * shared; a lock file keeps two boots from uploading it twice.
- */
-static char *
-base_volume(struct nb *nb, struct virt *v, const struct boot_ctx *c,
-    const char *image_id, const char *disk_format, long long size,
-    char **format)
+char *
+base_volume(struct nb *nb, struct virt *v, const char *host_id,
+    const char *pool, const char *image_id, const char *disk_format,
+    long long size, char **format)
 {
 	char		*have, *path = NULL, *lockp, *file, name[64];
 	const char	*fmt;
@@ -295,6 +527,7 @@ base_volume(struct nb *nb, struct virt *v, const struct boot_ctx *c,
 	fmt = strcmp(disk_format, "qcow2") == 0 ? "qcow2" : "raw";
 	*format = xstrdup(fmt);
 	snprintf(name, sizeof(name), "nubes-image-%s", image_id);
+	/* A lock file keeps two boots from uploading it twice. */
 	xasprintf(&lockp, "%s/images/.%s.lock", nb->state_dir, image_id);
 	if ((fd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1 ||
 	    flock(fd, LOCK_EX) == -1) {
@@ -303,23 +536,23 @@ base_volume(struct nb *nb, struct virt *v, const struct boot_ctx *c,
 		goto out;
 	}
 	have = db_text(nb, "SELECT volume FROM host_images WHERE host_id = ?1"
-	    " AND image_id = ?2", "ss", c->host_id, image_id);
+	    " AND image_id = ?2", "ss", host_id, image_id);
 	if (have != NULL) {
 		free(have);
-		if (virt_vol_path(v, c->pool, name, &path) == 0)
+		if (virt_vol_path(v, pool, name, &path) == 0)
 			goto out;
 		/* Recorded but gone from the pool: upload it again. */
 	}
-	(void)virt_vol_delete(v, c->pool, name);
+	(void)virt_vol_delete(v, pool, name);
 	xasprintf(&file, "%s/images/%s", nb->state_dir, image_id);
-	if (virt_vol_upload(v, c->pool, name, fmt, file,
+	if (virt_vol_upload(v, pool, name, fmt, file,
 	    (unsigned long long)size, &path) == -1) {
 		free(file);
 		goto out;
 	}
 	free(file);
 	if (db_begin(nb) == -1 || db_exec(nb, NULL, "INSERT OR REPLACE INTO"
-	    " host_images VALUES (?1, ?2, ?3, ?4)", "ssss", c->host_id,
+	    " host_images VALUES (?1, ?2, ?3, ?4)", "ssss", host_id,
 	    image_id, name, fmt) == -1 || db_commit(nb) == -1) {
 		db_rollback(nb);
 		free(path);
@@ -332,28 +565,38 @@ out:
 	return path;
 }
 
-/* The volume names a server owns in its host's pool. */
-static void
+void
 server_volume(char *buf, size_t len, const char *id, const char *what)
 {
 	snprintf(buf, len, "nubes-%s-%s", id, what);
 }
 
-/* Remove what boot_act made on the host; errors are not reported. */
-static void
+/* What a server owns in its host's pool. */
+static const char *const server_volumes[] = {
+	"disk", "config", "ephemeral", "swap", "disk-resize", NULL
+};
+
+void
 boot_undo(struct nb *nb, struct virt *v, const char *id, const char *pool)
 {
 	struct nb_error	 keep;
-	char		 name[96];
+	char		 name[96], *rm[] = { "rm", "-rf", NULL, NULL, NULL };
+	size_t		 i;
 
 	nb_error_save(nb, &keep);
 	if (v != NULL) {
 		(void)virt_destroy_undefine(v, id);
-		server_volume(name, sizeof(name), id, "disk");
-		(void)virt_vol_delete(v, pool, name);
-		server_volume(name, sizeof(name), id, "config");
-		(void)virt_vol_delete(v, pool, name);
+		for (i = 0; server_volumes[i] != NULL; i++) {
+			server_volume(name, sizeof(name), id, server_volumes[i]);
+			(void)virt_vol_delete(v, pool, name);
+		}
 	}
+	/* A boot that died while making the config drive left these. */
+	xasprintf(&rm[2], "%s/tmp/%s", nb->state_dir, id);
+	xasprintf(&rm[3], "%s/tmp/%s.iso", nb->state_dir, id);
+	(void)spawn_ok(nb, rm, NULL, NULL);
+	free(rm[2]);
+	free(rm[3]);
 	nb_error_restore(nb, &keep);
 }
 
@@ -390,6 +633,8 @@ flavor_tuning(struct nb *nb, const char *flavor_id, struct guest_domain *d)
 	size_t		 i;
 	int		 rc;
 
+	if (flavor_id == NULL)		/* the flavor was deleted since */
+		return 0;
 	if ((st = db_prepare(nb, "SELECT key, value FROM flavor_specs"
 	    " WHERE flavor_id = ?1", "s", flavor_id)) == NULL)
 		return -1;
@@ -409,93 +654,169 @@ flavor_tuning(struct nb *nb, const char *flavor_id, struct guest_domain *d)
 	return rc;
 }
 
-/* The work on the host: disks, config drive, domain. */
+/* ?2: the old flavor's sizes, for a resize undone. */
+static const char define_sql[] =
+    "SELECT s.name, s.project_id, s.user_id,"
+    " CASE WHEN ?2 THEN s.old_flavor_id ELSE s.flavor_id END,"
+    " CASE WHEN ?2 THEN s.old_flavor_name ELSE s.flavor_name END,"
+    " CASE WHEN ?2 THEN s.old_vcpus ELSE s.vcpus END,"
+    " CASE WHEN ?2 THEN s.old_ram_mib ELSE s.ram_mib END,"
+    " CASE WHEN ?2 THEN s.old_ephemeral_gb ELSE s.ephemeral_gb END,"
+    " CASE WHEN ?2 THEN s.old_swap_mib ELSE s.swap_mib END, i.disk_format,"
+    " i.kernel_id, k.size, i.ramdisk_id, r.size,"
+    " (SELECT value FROM image_properties WHERE image_id = i.id"
+    "  AND key = 'os_command_line')"
+    " FROM servers s LEFT JOIN images i ON i.id = s.image_id"
+    " LEFT JOIN images k ON k.id = i.kernel_id"
+    " LEFT JOIN images r ON r.id = i.ramdisk_id WHERE s.id = ?1";
+
+/* The path of volume what of server id, or NULL when unused (!need). */
 static int
-boot_act(struct nb *nb, struct virt *v, const struct boot_spec *b,
-    const struct boot_ctx *c)
+volume_of(struct nb *nb, struct virt *v, const char *pool, const char *id,
+    const char *what, int need, char **path)
 {
-	struct guest_meta	 meta;
+	char	 name[96];
+
+	(void)nb;	/* errors are in v's */
+	*path = NULL;
+	if (!need)
+		return 0;
+	server_volume(name, sizeof(name), id, what);
+	return virt_vol_path(v, pool, name, path);
+}
+
+int
+server_define(struct nb *nb, struct virt *v, const char *id,
+    const char *host_id, const char *pool, int old)
+{
 	struct guest_domain	 dom;
-	struct stat		 st;
-	char			*base = NULL, *basefmt = NULL, *root = NULL;
-	char			*iso = NULL, *tmpdir = NULL, *isofile = NULL;
-	char			*console = NULL, *xml = NULL, *dir = NULL;
-	char			 name[96], domname[64], uuid[NB_UUID_LEN + 1];
-	char			*rm[] = { "rm", "-rf", NULL, NULL };
-	unsigned long long	 capacity;
+	struct table		*t;
+	char			**r, *console = NULL, *xml = NULL, *fmt = NULL;
+	char			*root = NULL, *iso = NULL, *eph = NULL;
+	char			*swap = NULL, *kernel = NULL, *ramdisk = NULL;
+	char			 domname[64];
 	int			 rv = -1;
 
-	if ((base = base_volume(nb, v, c, c->image.id, c->disk_format,
-	    c->image_size, &basefmt)) == NULL)
+	if ((t = db_table(nb, define_sql, "sd", id, old)) == NULL)
+		return -1;
+	if (t->nrows != 1 || t->cells[5] == NULL) {
+		table_free(t);
+		return nb_seterr(nb, NB_ENOTFOUND, "server %s not found", id);
+	}
+	r = t->cells;
+	if (volume_of(nb, v, pool, id, "disk", 1, &root) == -1 ||
+	    volume_of(nb, v, pool, id, "config", 1, &iso) == -1 ||
+	    volume_of(nb, v, pool, id, "ephemeral",
+	    strtoll(r[7], NULL, 10) > 0, &eph) == -1 ||
+	    volume_of(nb, v, pool, id, "swap",
+	    strtoll(r[8], NULL, 10) > 0, &swap) == -1)
 		goto out;
-	capacity = c->disk_gb > 0 ? c->disk_gb * GIB :
-	    (unsigned long long)c->image_vsize;
-	if (capacity < (unsigned long long)c->image_vsize)
-		capacity = (unsigned long long)c->image_vsize;
-	server_volume(name, sizeof(name), c->id, "disk");
-	if (virt_vol_overlay(v, c->pool, name, base, basefmt, capacity,
-	    &root) == -1)
+	/* ami: the kernel and ramdisk are images in the pool as well. */
+	if (r[9] != NULL && strcmp(r[9], "ami") == 0 && r[10] != NULL) {
+		if ((kernel = base_volume(nb, v, host_id, pool, r[10], "aki",
+		    strtoll(r[11], NULL, 10), &fmt)) == NULL)
+			goto out;
+		free(fmt);
+		fmt = NULL;
+		if (r[12] != NULL && (ramdisk = base_volume(nb, v, host_id,
+		    pool, r[12], "ari", strtoll(r[13], NULL, 10),
+		    &fmt)) == NULL)
+			goto out;
+	}
+	console = server_console_path(nb, id);
+	snprintf(domname, sizeof(domname), "nubes-%s", id);
+	memset(&dom, 0, sizeof(dom));
+	dom.uuid = id;
+	dom.name = domname;
+	dom.display_name = r[0];
+	dom.project_id = r[1];
+	dom.user_id = r[2];
+	dom.flavor_name = r[4];
+	dom.virt_type = conf_get(nb->conf, "compute", "virt_type", "kvm");
+	dom.vcpus = strtoll(r[5], NULL, 10);
+	dom.ram_mib = strtoll(r[6], NULL, 10);
+	dom.root_path = root;
+	dom.root_format = "qcow2";
+	dom.config_iso_path = iso;
+	dom.ephemeral_path = eph;
+	dom.swap_path = swap;
+	dom.kernel_path = kernel;
+	dom.ramdisk_path = ramdisk;
+	dom.cmdline = kernel == NULL ? NULL : r[14] != NULL ? r[14] :
+	    "root=/dev/vda console=ttyS0";
+	dom.console_log = console;
+	dom.cpu_shares = dom.cpu_period = dom.cpu_quota = -1;
+	dom.disk_read_bytes_sec = dom.disk_write_bytes_sec = -1;
+	dom.disk_total_bytes_sec = dom.disk_read_iops_sec = -1;
+	dom.disk_write_iops_sec = dom.disk_total_iops_sec = -1;
+	if (flavor_tuning(nb, r[3], &dom) == -1)
 		goto out;
+	xml = domain_xml(&dom);
+	rv = virt_define(v, xml);
+out:
+	free(console);
+	free(xml);
+	free(fmt);
+	free(root);
+	free(iso);
+	free(eph);
+	free(swap);
+	free(kernel);
+	free(ramdisk);
+	table_free(t);
+	return rv;
+}
 
-	/* The config drive, made here and streamed into the pool. */
+/* The config drive of a new server, made here and streamed to the pool. */
+static int
+config_drive(struct nb *nb, struct virt *v, const struct boot_spec *b,
+    const struct boot_ctx *c, const struct boot_one *o)
+{
+	struct guest_meta	 meta;
+	struct guest_kv		*kv = NULL;
+	struct stat		 st;
+	char			*dir, *tmpdir, *isofile, *iso = NULL;
+	char			 name[96], *rm[] = { "rm", "-rf", NULL, NULL };
+	size_t			 i;
+	int			 rv = -1;
+
 	xasprintf(&dir, "%s/tmp", nb->state_dir);
 	(void)mkdir(dir, 0750);
-	xasprintf(&tmpdir, "%s/%s", dir, c->id);
-	xasprintf(&isofile, "%s/%s.iso", dir, c->id);
+	xasprintf(&tmpdir, "%s/%s", dir, o->id);
+	xasprintf(&isofile, "%s/%s.iso", dir, o->id);
 	if (mkdir(tmpdir, 0750) == -1) {
 		nb_seterr(nb, NB_EFAIL, "creating '%s': %s", tmpdir,
 		    strerror(errno));
 		goto out;
 	}
 	memset(&meta, 0, sizeof(meta));
-	meta.uuid = c->id;
-	meta.name = b->name;
-	meta.hostname = b->name;
+	meta.uuid = o->id;
+	meta.name = o->name;
+	meta.hostname = o->name;
 	meta.project_id = nb->ctx.project_id;
-	meta.availability_zone = c->zone;
+	meta.availability_zone = o->zone;
 	meta.key_name = b->key_name;
 	meta.public_key = c->public_key;
 	meta.user_data = b->user_data;
+	if (b->nprops > 0) {
+		kv = xcalloc(b->nprops, sizeof(*kv));
+		for (i = 0; i < b->nprops; i++) {
+			kv[i].key = b->props[i].key;
+			kv[i].value = b->props[i].value;
+		}
+	}
+	meta.meta = kv;
+	meta.nmeta = b->nprops;
 	if (configdrive_build(nb, &meta, tmpdir, isofile) == -1 ||
 	    stat(isofile, &st) == -1)
 		goto out;
-	server_volume(name, sizeof(name), c->id, "config");
-	if (virt_vol_upload(v, c->pool, name, "raw", isofile,
+	server_volume(name, sizeof(name), o->id, "config");
+	if (virt_vol_upload(v, o->pool, name, "raw", isofile,
 	    (unsigned long long)st.st_size, &iso) == -1)
-		goto out;
-
-	xasprintf(&console, "%s/console", nb->state_dir);
-	(void)mkdir(console, 0750);
-	free(console);
-	console = server_console_path(nb, c->id);
-	(void)unlink(console);
-	snprintf(domname, sizeof(domname), "nubes-%s", c->id);
-	memset(&dom, 0, sizeof(dom));
-	dom.uuid = c->id;
-	dom.name = domname;
-	dom.display_name = b->name;
-	dom.project_id = nb->ctx.project_id;
-	dom.user_id = nb->ctx.user_id;
-	dom.flavor_name = c->flavor_name;
-	dom.virt_type = conf_get(nb->conf, "compute", "virt_type", "kvm");
-	dom.vcpus = c->vcpus;
-	dom.ram_mib = c->ram_mib;
-	dom.root_path = root;
-	dom.root_format = "qcow2";
-	dom.config_iso_path = iso;
-	dom.console_log = console;
-	dom.cpu_shares = dom.cpu_period = dom.cpu_quota = -1;
-	dom.disk_read_bytes_sec = dom.disk_write_bytes_sec = -1;
-	dom.disk_total_bytes_sec = dom.disk_read_iops_sec = -1;
-	dom.disk_write_iops_sec = dom.disk_total_iops_sec = -1;
-	if (flavor_tuning(nb, c->flavor.id, &dom) == -1)
-		goto out;
-	xml = domain_xml(&dom);
-	if (virt_define_start(v, xml, uuid) == -1)
 		goto out;
 	rv = 0;
 out:
-	if (tmpdir != NULL) {
+	{
 		struct nb_error	 keep;
 
 		nb_error_save(nb, &keep);
@@ -504,15 +825,67 @@ out:
 		(void)unlink(isofile);
 		nb_error_restore(nb, &keep);
 	}
-	free(base);
-	free(basefmt);
-	free(root);
+	free(kv);
 	free(iso);
+	free(dir);
 	free(tmpdir);
 	free(isofile);
+	return rv;
+}
+
+/*
+ * The work on the host: disks, config drive, domain.  The crash points
+ * are where tests kill a boot to prove cloud-reconcile settles it.
+ */
+static int
+boot_act(struct nb *nb, struct virt *v, const struct boot_spec *b,
+    const struct boot_ctx *c, const struct boot_one *o)
+{
+	char			*base = NULL, *basefmt = NULL, *path = NULL;
+	char			*console = NULL, name[96];
+	int			 rv = -1;
+
+	if ((base = base_volume(nb, v, o->host_id, o->pool, c->image.id,
+	    c->disk_format, c->image_size, &basefmt)) == NULL)
+		goto out;
+	server_volume(name, sizeof(name), o->id, "disk");
+	if (virt_vol_overlay(v, o->pool, name, base, basefmt,
+	    (unsigned long long)c->root_gb * GIB, &path) == -1)
+		goto out;
+	free(path);
+	path = NULL;
+	/* Blank, as Nova's when no guest agent formats them: cloud-init's. */
+	server_volume(name, sizeof(name), o->id, "ephemeral");
+	if (c->ephemeral_gb > 0 && virt_vol_overlay(v, o->pool, name, NULL,
+	    NULL, (unsigned long long)c->ephemeral_gb * GIB, &path) == -1)
+		goto out;
+	free(path);
+	path = NULL;
+	server_volume(name, sizeof(name), o->id, "swap");
+	if (c->swap_mib > 0 && virt_vol_overlay(v, o->pool, name, NULL, NULL,
+	    (unsigned long long)c->swap_mib * 1024 * 1024, &path) == -1)
+		goto out;
+	if (config_drive(nb, v, b, c, o) == -1)
+		goto out;
+
+	xasprintf(&console, "%s/console", nb->state_dir);
+	(void)mkdir(console, 0750);
 	free(console);
-	free(xml);
-	free(dir);
+	console = server_console_path(nb, o->id);
+	(void)unlink(console);
+	crash_point("boot:before-define");
+	if (server_define(nb, v, o->id, o->host_id, o->pool, 0) == -1)
+		goto out;
+	crash_point("boot:after-define");
+	if (virt_domain_op(v, o->id, VIRT_START) == -1)
+		goto out;
+	crash_point("boot:after-start");
+	rv = 0;
+out:
+	free(base);
+	free(basefmt);
+	free(path);
+	free(console);
 	return rv;
 }
 
@@ -523,19 +896,16 @@ static const char record_sql[] =
 
 /* Transaction 2: the result, active or error with its fault. */
 static int
-boot_record(struct nb *nb, const struct boot_spec *b, const char *id,
-    int ok, const char *fault, time_t started)
+boot_record(struct nb *nb, const struct boot_one *o, int ok,
+    const char *fault, time_t started)
 {
-	time_t	 now = time(NULL);
-
 	if (db_begin(nb) == -1)
 		return -1;
-	if (db_exec(nb, NULL, record_sql, "ssssi", id, ok ? "active" : "error",
-	    ok ? "running" : "shutdown", fault, (long long)now) == -1 ||
-	    db_exec(nb, NULL, event_sql, "sssiiss", id, "create",
-	    nb->ctx.user_id, (long long)started, (long long)now,
-	    ok ? "success" : "error", fault) == -1 ||
-	    event_record(nb, "server:create", "server", id, b->name, ok,
+	if (db_exec(nb, NULL, record_sql, "ssssi", o->id, ok ? "active" :
+	    "error", ok ? "running" : "shutdown", fault,
+	    (long long)time(NULL)) == -1 ||
+	    server_event(nb, o->id, "create", started, ok, fault) == -1 ||
+	    event_record(nb, "server:create", "server", o->id, o->name, ok,
 	    fault) == -1 || db_commit(nb) == -1) {
 		db_rollback(nb);
 		return -1;
@@ -543,25 +913,86 @@ boot_record(struct nb *nb, const struct boot_spec *b, const char *id,
 	return 0;
 }
 
+/* Make server o on its host and wait for it; 0, or -1 recorded. */
+static int
+boot_one(struct nb *nb, struct virt **vp, const struct boot_spec *b,
+    const struct boot_ctx *c, const struct boot_one *o, time_t started)
+{
+	char	 msg[sizeof(nb->errbuf)], state[16] = "unknown";
+	time_t	 deadline;
+	int	 rc;
+
+	if (*vp != NULL && strcmp(virt_uri(*vp), o->uri) != 0) {
+		virt_close(*vp);
+		*vp = NULL;
+	}
+	if ((*vp == NULL && (*vp = virt_open(nb, o->uri)) == NULL) ||
+	    boot_act(nb, *vp, b, c, o) == -1)
+		goto fail;
+	/* It was started; with --wait, until libvirt says it runs. */
+	for (deadline = time(NULL) + 60; b->wait; usleep(100000)) {
+		if (virt_domain_state(*vp, o->id, state, sizeof(state)) == 0 &&
+		    strcmp(state, "running") == 0)
+			break;
+		if (time(NULL) > deadline || nb_interrupted) {
+			nb_seterr(nb, NB_EFAIL, "the domain did not run within "
+			    "60 s (state %s)", state);
+			goto fail;
+		}
+	}
+	return boot_record(nb, o, 1, NULL, started);
+fail:
+	strlcpy(msg, nb_errstr(nb), sizeof(msg));
+	rc = nb->errcode;
+	boot_undo(nb, *vp, o->id, o->pool);
+	(void)boot_record(nb, o, 0, msg, started);
+	nb_seterr(nb, rc ? rc : NB_EFAIL, "%s", msg);
+	return -1;
+}
+
 struct table *
-server_boot(struct nb *nb, const struct boot_spec *b, char **explain)
+server_boot(struct nb *nb, const struct boot_spec *b, char **explain,
+    char **reasons)
 {
 	struct boot_ctx	 c;
 	struct virt	*v = NULL;
-	struct table	*t = NULL;
-	char		 msg[sizeof(nb->errbuf)], state[16];
-	time_t		 started = time(NULL), deadline;
-	int		 rc;
+	struct table	*t = NULL, *one;
+	struct nb_error	 first;
+	time_t		 started = time(NULL);
+	size_t		 k;
+	int		 rc, failed = 0, count = b->count > 0 ? b->count : 1;
 
 	if (explain != NULL)
 		*explain = NULL;
+	if (reasons != NULL)
+		*reasons = NULL;
 	memset(&c, 0, sizeof(c));
+	memset(&first, 0, sizeof(first));
 	if (name_valid(nb, "server", b->name) == -1)
 		return NULL;
+	if (count > COUNT_MAX) {
+		nb_seterr(nb, NB_EUSAGE, "--count %d: at most %d", count,
+		    COUNT_MAX);
+		return NULL;
+	}
 	if (b->user_data != NULL && strlen(b->user_data) > USER_DATA_MAX) {
 		nb_seterr(nb, NB_EUSAGE, "user data is %zu bytes, at most %d",
 		    strlen(b->user_data), USER_DATA_MAX);
 		return NULL;
+	}
+	if (check_properties(nb, b) == -1)
+		return NULL;
+	/* NAME, or NAME-1 ... NAME-N as Nova names several. */
+	c.n = (size_t)count;
+	c.one = xcalloc(c.n, sizeof(*c.one));
+	for (k = 0; k < c.n; k++) {
+		if (count == 1)
+			c.one[k].name = xstrdup(b->name);
+		else
+			xasprintf(&c.one[k].name, "%s-%zu", b->name, k + 1);
+		if (name_valid(nb, "server", c.one[k].name) == -1)
+			goto out;
+		uuid_generate(c.one[k].id);
 	}
 	if (policy_check(nb, "server:create", nb->ctx.project_id,
 	    NULL) == -1 || (b->host != NULL &&
@@ -569,38 +1000,38 @@ server_boot(struct nb *nb, const struct boot_spec *b, char **explain)
 		goto fail;
 	if (boot_check(nb, b, &c) == -1)
 		goto fail;
-	uuid_generate(c.id);
-	if ((rc = boot_claim(nb, b, &c, explain)) != 0) {
+	if ((rc = boot_claim(nb, b, &c, explain, reasons)) != 0) {
 		if (rc == -1)
 			goto fail;
 		goto out;	/* no host: recorded in error, NB_ENOHOST */
 	}
-	if ((v = virt_open(nb, c.uri)) == NULL ||
-	    boot_act(nb, v, b, &c) == -1) {
-		strlcpy(msg, nb_errstr(nb), sizeof(msg));
-		rc = nb->errcode;
-		boot_undo(nb, v, c.id, c.pool);
-		(void)boot_record(nb, b, c.id, 0, msg, started);
-		nb_seterr(nb, rc ? rc : NB_EFAIL, "%s", msg);
-		goto out;
+	/* Each server on its own: one failing does not undo the others. */
+	for (k = 0; k < c.n; k++) {
+		if (boot_one(nb, &v, b, &c, &c.one[k], started) == 0)
+			continue;
+		if (failed++ == 0)
+			nb_error_save(nb, &first);
+		nb_clearerr(nb);
 	}
-	/* It was started; with --wait, until libvirt says it runs. */
-	for (deadline = time(NULL) + 60; b->wait; usleep(100000)) {
-		if (virt_domain_state(v, c.id, state, sizeof(state)) == 0 &&
-		    strcmp(state, "running") == 0)
+	for (k = 0; k < c.n; k++) {
+		if ((one = db_table(nb, res_server.show_sql, "s",
+		    c.one[k].id)) == NULL)
 			break;
-		if (time(NULL) > deadline) {
-			nb_seterr(nb, NB_EFAIL, "the domain did not run within "
-			    "60 s (state %s)", state);
-			strlcpy(msg, nb_errstr(nb), sizeof(msg));
-			boot_undo(nb, v, c.id, c.pool);
-			(void)boot_record(nb, b, c.id, 0, msg, started);
-			goto out;
+		if (t == NULL)
+			t = one;
+		else {
+			if (one->nrows == 1)
+				table_add_row(t, (const char *const *)one->cells);
+			table_free(one);
 		}
 	}
-	if (boot_record(nb, b, c.id, 1, NULL, started) == -1)
-		goto out;
-	t = db_table(nb, res_server.show_sql, "s", c.id);
+	if (failed > 0) {
+		nb_error_restore(nb, &first);
+		if (c.n == 1) {
+			table_free(t);
+			t = NULL;
+		}
+	}
 	goto out;
 fail:
 	event_failed(nb, "server:create", "server", b->name);
@@ -753,7 +1184,30 @@ reconcile_host(struct nb *nb, const char *host_id, const char *uri,
 		    (r[5] == NULL || strtoll(r[5], NULL, 10) > now);
 		if (busy)
 			continue;
-		if (r[3] != NULL && strcmp(r[3], "spawning") != 0) {
+		if (r[3] != NULL && strncmp(r[3], "resize", 6) == 0) {
+			/*
+			 * A resize, confirm or revert whose process is gone:
+			 * resized, so that a revert (which puts the old disk
+			 * and flavor back) or a confirm can finish it.
+			 */
+			reconcile_row(t, r[0], r[1], r[2], "resized",
+			    "its resize's process is gone: revert or confirm "
+			    "it");
+			if (!dry_run && settle(nb, r[0], "resized", state ==
+			    NULL || strcmp(state, "running") != 0 ? "shutdown" :
+			    "running", "resize interrupted: "
+			    "cloud-server-resize-revert restores the old flavor",
+			    "resize process gone: resized") == -1)
+				goto free;
+		} else if (r[3] != NULL && strcmp(r[3], "rebuilding") == 0) {
+			/* Its root disk may be gone: only a rebuild helps. */
+			reconcile_row(t, r[0], r[1], r[2], "error",
+			    "its rebuild's process is gone: rebuild it again");
+			if (!dry_run && settle(nb, r[0], "error", "shutdown",
+			    "rebuild interrupted: cloud-server-rebuild it again",
+			    "rebuild process gone: error") == -1)
+				goto free;
+		} else if (r[3] != NULL && strcmp(r[3], "spawning") != 0) {
 			/*
 			 * A lifecycle action whose process is gone: the server
 			 * is whatever libvirt shows; nothing is undone.
@@ -873,8 +1327,7 @@ static const struct {
 
 #define STOP_TIMEOUT	60	/* seconds for a guest to power off */
 
-/* Wait until the domain is in state, at most seconds; 0 or -1. */
-static int
+int
 wait_state(struct virt *v, const char *id, const char *state, int seconds)
 {
 	time_t	 deadline = time(NULL) + seconds;

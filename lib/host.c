@@ -29,7 +29,17 @@
     " h.reserved_ram_mib AS \"reserved_ram_mib:n\", h.disabled_reason," \
     " h.pool, h.arch, h.hypervisor_type, h.hypervisor_hostname," \
     " h.libvirt_version, h.id, h.created_at AS \"created_at:t\"," \
-    " h.updated_at AS \"updated_at:t\" FROM hosts h"
+    " h.updated_at AS \"updated_at:t\"," \
+    " h.vcpus_used AS \"vcpus_used:n\"," \
+    " h.ram_used_mib AS \"ram_used_mib:n\"," \
+    " h.disk_used_gb AS \"disk_used_gb:n\"," \
+    " CAST(h.vcpus * h.cpu_ratio AS INTEGER) - h.vcpus_used" \
+    "  AS \"vcpus_free:n\"," \
+    " MAX(0, CAST((h.ram_mib - h.reserved_ram_mib) * h.ram_ratio" \
+    "  AS INTEGER)) - h.ram_used_mib AS \"ram_free_mib:n\"," \
+    " CAST(h.disk_gb * h.disk_ratio AS INTEGER) - h.disk_used_gb" \
+    "  AS \"disk_free_gb:n\", h.servers AS \"servers:n\"" \
+    " FROM hosts h"
 
 static const char host_show_sql[] = HOST_SELECT " WHERE h.id = ?1";
 

@@ -256,6 +256,14 @@ void		 proc_claim(char buf[NB_CLAIM_LEN]);
 int		 claim_alive(const char *claim);
 
 /*
+ * A crash point for tests of crash safety: when the environment variable
+ * NUBES_CRASH_AT equals where ("boot:after-define"), the process kills
+ * itself with SIGKILL there, as kill -9 from outside would, but at an
+ * exact point.  Does nothing otherwise.
+ */
+void		 crash_point(const char *where);
+
+/*
  * Set by the programs' signal handlers (SIGINT, SIGTERM, SIGHUP); long
  * library loops check it and stop, cleaning up after themselves.
  */

@@ -27,7 +27,8 @@ const struct quota_resource quota_resources[] = {
 	    " WHERE project_id = ?1", "MiB", 0 },
 	{ "key_pairs", 100, "SELECT count(*) FROM keypairs WHERE user_id = ?1",
 	    "", 1 },
-	{ "server_groups", 10, NULL, "", 0 },
+	{ "server_groups", 10, "SELECT count(*) FROM server_groups"
+	    " WHERE project_id = ?1", "", 0 },
 	{ "images", -1, "SELECT count(*) FROM images WHERE owner = ?1"
 	    " AND status IN ('queued', 'saving', 'active', 'deactivated')",
 	    "", 0 },

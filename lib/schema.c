@@ -259,6 +259,134 @@ static const char *const migrations[] = {
 
 	/* 4 -> 5: locked servers refuse actions by all but cloud admins. */
 	"ALTER TABLE servers ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;",
+
+	/*
+	 * 5 -> 6: resize, ephemeral and swap disks, properties, server
+	 * groups.  SQLite cannot widen a CHECK, so servers is rebuilt (rowids
+	 * kept: lists order by them).  While a resize awaits confirmation
+	 * the old_* columns hold the old flavor, and the host keeps the
+	 * larger of old and new claimed, so a revert always fits.
+	 */
+	"CREATE TABLE servers_v6 ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  project_id TEXT NOT NULL REFERENCES projects(id),"
+	"  user_id TEXT NOT NULL,"
+	"  flavor_id TEXT,"
+	"  flavor_name TEXT NOT NULL,"
+	"  vcpus INTEGER NOT NULL,"
+	"  ram_mib INTEGER NOT NULL,"
+	"  disk_gb INTEGER NOT NULL,"
+	"  image_id TEXT,"
+	"  host_id TEXT REFERENCES hosts(id),"
+	"  zone TEXT,"
+	"  key_name TEXT,"
+	"  vm_state TEXT NOT NULL CHECK (vm_state IN ('building', 'active',"
+	"    'stopped', 'paused', 'suspended', 'resized', 'error')),"
+	"  task_state TEXT,"
+	"  power_state TEXT,"
+	"  claim TEXT,"
+	"  deadline INTEGER,"
+	"  fault TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  locked INTEGER NOT NULL DEFAULT 0,"
+	"  root_gb INTEGER NOT NULL DEFAULT 0,"
+	"  ephemeral_gb INTEGER NOT NULL DEFAULT 0,"
+	"  swap_mib INTEGER NOT NULL DEFAULT 0,"
+	"  old_flavor_id TEXT,"
+	"  old_flavor_name TEXT,"
+	"  old_vcpus INTEGER,"
+	"  old_ram_mib INTEGER,"
+	"  old_disk_gb INTEGER,"
+	"  old_root_gb INTEGER,"
+	"  old_ephemeral_gb INTEGER,"
+	"  old_swap_mib INTEGER,"
+	"  old_vm_state TEXT"
+	");"
+	"INSERT INTO servers_v6 (rowid, id, name, project_id, user_id,"
+	"  flavor_id, flavor_name, vcpus, ram_mib, disk_gb, image_id, host_id,"
+	"  zone, key_name, vm_state, task_state, power_state, claim, deadline,"
+	"  fault, created_at, updated_at, locked, root_gb)"
+	"  SELECT rowid, id, name, project_id, user_id, flavor_id, flavor_name,"
+	"  vcpus, ram_mib, disk_gb, image_id, host_id, zone, key_name,"
+	"  vm_state, task_state, power_state, claim, deadline, fault,"
+	"  created_at, updated_at, locked, disk_gb FROM servers;"
+	"DROP TABLE servers;"
+	"ALTER TABLE servers_v6 RENAME TO servers;"
+	"CREATE INDEX servers_project ON servers(project_id);"
+	"CREATE INDEX servers_host ON servers(host_id, vm_state);"
+	/* cloud-boot --property: the config drive's meta. */
+	"CREATE TABLE server_properties ("
+	"  server_id TEXT NOT NULL REFERENCES servers(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (server_id, key)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE server_groups ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+	"  user_id TEXT NOT NULL,"
+	"  policy TEXT NOT NULL CHECK (policy IN ('affinity', 'anti-affinity',"
+	"    'soft-affinity', 'soft-anti-affinity')),"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (project_id, name)"
+	");"
+	/* A server is in at most one group, as in Nova. */
+	"CREATE TABLE server_group_members ("
+	"  server_id TEXT PRIMARY KEY REFERENCES servers(id) ON DELETE CASCADE,"
+	"  group_id TEXT NOT NULL REFERENCES server_groups(id)"
+	"    ON DELETE CASCADE"
+	") WITHOUT ROWID;"
+	"CREATE INDEX server_group_members_group ON"
+	"  server_group_members(group_id);"
+	/*
+	 * What live servers claim on each host, kept on the host's row by
+	 * triggers in the transaction that changes a server, so that the
+	 * scheduler reads 100,000 hosts without summing their servers.  A
+	 * server in error has released its claim; a resized one claims the
+	 * larger of its old and new flavors.
+	 */
+	"ALTER TABLE hosts ADD COLUMN vcpus_used INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE hosts ADD COLUMN ram_used_mib INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE hosts ADD COLUMN disk_used_gb INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE hosts ADD COLUMN servers INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE hosts SET"
+	"  vcpus_used = (SELECT ifnull(sum(vcpus), 0) FROM servers s"
+	"    WHERE s.host_id = hosts.id AND s.vm_state <> 'error'),"
+	"  ram_used_mib = (SELECT ifnull(sum(ram_mib), 0) FROM servers s"
+	"    WHERE s.host_id = hosts.id AND s.vm_state <> 'error'),"
+	"  disk_used_gb = (SELECT ifnull(sum(disk_gb), 0) FROM servers s"
+	"    WHERE s.host_id = hosts.id AND s.vm_state <> 'error'),"
+	"  servers = (SELECT count(*) FROM servers s"
+	"    WHERE s.host_id = hosts.id AND s.vm_state <> 'error');"
+#define CLAIM(sign, row) \
+	"UPDATE hosts SET" \
+	"  vcpus_used = vcpus_used " sign \
+	"    max(" row ".vcpus, ifnull(" row ".old_vcpus, 0))," \
+	"  ram_used_mib = ram_used_mib " sign \
+	"    max(" row ".ram_mib, ifnull(" row ".old_ram_mib, 0))," \
+	"  disk_used_gb = disk_used_gb " sign \
+	"    max(" row ".disk_gb, ifnull(" row ".old_disk_gb, 0))," \
+	"  servers = servers " sign " 1" \
+	"  WHERE id = " row ".host_id;"
+#define CLAIMS(row) \
+	" WHEN " row ".host_id IS NOT NULL AND " row ".vm_state <> 'error'"
+#define CLAIM_COLUMNS \
+	" UPDATE OF host_id, vm_state, vcpus, ram_mib, disk_gb, old_vcpus," \
+	" old_ram_mib, old_disk_gb ON servers"
+	"CREATE TRIGGER servers_claim_insert AFTER INSERT ON servers"
+	CLAIMS("NEW") " BEGIN " CLAIM("+", "NEW") " END;"
+	"CREATE TRIGGER servers_claim_delete AFTER DELETE ON servers"
+	CLAIMS("OLD") " BEGIN " CLAIM("-", "OLD") " END;"
+	"CREATE TRIGGER servers_claim_release AFTER" CLAIM_COLUMNS
+	CLAIMS("OLD") " BEGIN " CLAIM("-", "OLD") " END;"
+	"CREATE TRIGGER servers_claim_take AFTER" CLAIM_COLUMNS
+	CLAIMS("NEW") " BEGIN " CLAIM("+", "NEW") " END;",
+#undef CLAIM
+#undef CLAIMS
+#undef CLAIM_COLUMNS
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

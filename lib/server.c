@@ -27,7 +27,13 @@
     " s.ram_mib AS \"ram:n\", s.disk_gb AS \"disk:n\"," \
     " s.image_id, i.name AS image, s.key_name, s.project_id," \
     " s.user_id, s.fault, s.created_at AS \"created_at:t\"," \
-    " s.updated_at AS \"updated_at:t\", s.locked AS \"locked:b\"" \
+    " s.updated_at AS \"updated_at:t\", s.locked AS \"locked:b\"," \
+    " s.root_gb AS \"root_gb:n\", s.ephemeral_gb AS \"ephemeral_gb:n\"," \
+    " s.swap_mib AS \"swap_mib:n\", s.old_flavor_name AS old_flavor," \
+    " (SELECT g.name FROM server_group_members m JOIN server_groups g" \
+    "  ON g.id = m.group_id WHERE m.server_id = s.id) AS \"group\"," \
+    " (SELECT json_group_object(key, value) FROM server_properties" \
+    "  WHERE server_id = s.id) AS \"properties:j\"" \
     " FROM servers s LEFT JOIN hosts h ON h.id = s.host_id" \
     " LEFT JOIN images i ON i.id = s.image_id"
 
@@ -53,7 +59,7 @@ server_list(struct nb *nb, const struct server_filter *f)
 
 	static const char *const states[] = {
 		"building", "active", "stopped", "paused", "suspended",
-		"error", NULL
+		"resized", "error", NULL
 	};
 	size_t	 i;
 
@@ -62,7 +68,7 @@ server_list(struct nb *nb, const struct server_filter *f)
 			break;
 	if (f->status != NULL && states[i] == NULL) {
 		nb_seterr(nb, NB_EUSAGE, "status '%s': use building, active, "
-		    "stopped, paused, suspended or error", f->status);
+		    "stopped, paused, suspended, resized or error", f->status);
 		return NULL;
 	}
 	if (policy_check(nb, "server:list", nb->ctx.project_id, NULL) == -1)

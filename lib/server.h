@@ -6,30 +6,40 @@
 #define NUBES_SERVER_H
 
 #include "nubes.h"
+#include "compute.h"
 #include "resource.h"
 
-extern const struct resource	 res_server;
+extern const struct resource	 res_server, res_server_group;
 
 struct boot_spec {
 	const char	*name;
 	const char	*flavor, *image, *key_name;	/* names or ids */
 	const char	*user_data;			/* NULL: none */
 	const char	*zone, *host;			/* NULL: any */
+	const char	*group;		/* server group; NULL: none */
+	const struct spec_kv *props;	/* properties: the guest's "meta" */
+	size_t		 nprops;
+	int		 count;		/* servers to boot; 0 means 1 */
 	int		 explain;	/* fill *explain with the scheduler's */
 	int		 wait;		/* until the domain runs */
 };
 
 /*
- * Boot a server: check flavor, image, key and quota, schedule it and
- * claim its host in one write transaction, then make its disks, config
- * drive and domain on the host, and record it active.  When no host
- * fits, the server is recorded in error with the scheduler's reasons as
- * its fault, and the error is NB_ENOHOST.  *explain (when asked for)
- * gets the scheduler's explanation, to free.  Returns the server as
- * shown, or NULL.
+ * Boot servers: check flavor, image, key, group and quota, schedule
+ * them and claim their hosts in one write transaction, then make each
+ * one's disks, config drive and domain on its host, and record it
+ * active.  With count > 1 the servers are NAME-1 ... NAME-N, placed
+ * together: when one cannot be placed, all are recorded in error with
+ * the scheduler's reasons as their fault, and the error is NB_ENOHOST.
+ * *explain (when asked for) gets the scheduler's explanation, to free;
+ * with NB_ENOHOST, *reasons gets every host's reason, one a line (the
+ * error message may be cut short), to free.
+ * Returns the servers as shown, or NULL.  When some of several failed
+ * on their hosts, the table (all of them, the failed ones in error) is
+ * returned with the first failure's error set in nb.
  */
 struct table	*server_boot(struct nb *, const struct boot_spec *,
-		    char **explain);
+		    char **explain, char **reasons);
 /*
  * A lifecycle action: "start", "stop" (ACPI, then the power cord after
  * a minute), "reboot", "hard-reboot", "pause", "unpause", "suspend"
@@ -46,6 +56,26 @@ int		 server_action(struct nb *, const char *server,
 int		 server_lock(struct nb *, const char *server, int lock);
 int		 server_check_unlocked(struct nb *, const char *id,
 		    const char *server);
+/*
+ * Rebuild: the server's root disk made anew from its image, or from
+ * image (a name or id) which then becomes its image; everything else
+ * (id, name, flavor, config drive, host) is kept.  Active or stopped
+ * servers; an active one is running again afterwards.
+ */
+int		 server_rebuild(struct nb *, const char *server,
+		    const char *image);
+/*
+ * Resize to flavor on the server's host: the host must have room for
+ * the difference (the scheduler says why not); the root disk may grow,
+ * never shrink.  The server is then RESIZED, keeping the claim of the
+ * larger of both flavors until server_resize_finish() confirms (the
+ * old disk copy is dropped) or reverts (old flavor and disk back).
+ * *explain as for server_boot().
+ */
+int		 server_resize(struct nb *, const char *server,
+		    const char *flavor, char **explain);
+int		 server_resize_finish(struct nb *, const char *server,
+		    int confirm);
 /* Destroy the server's domain, remove its disks, forget it. */
 int		 server_delete(struct nb *, const char *server);
 /*
@@ -70,6 +100,11 @@ struct table	*server_list(struct nb *, const struct server_filter *);
  */
 char		*server_console(struct nb *, const char *server, long lines);
 struct table	*server_events(struct nb *, const char *server);
+/* Server groups: policy affinity, anti-affinity, soft-affinity, soft-anti-affinity. */
+struct table	*server_group_create(struct nb *, const char *name,
+		    const char *policy);
+struct table	*server_group_list(struct nb *, int all_projects);
+
 /* Where a server's serial console is logged on this machine; to free. */
 char		*server_console_path(struct nb *, const char *id);
 

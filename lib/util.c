@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -447,4 +448,13 @@ claim_alive(const char *claim)
 	if (strcmp(boot, now) != 0)
 		return 0;	/* the machine rebooted since */
 	return proc_start_time(pid) == start && start != 0;
+}
+
+void
+crash_point(const char *where)
+{
+	const char	*at = getenv("NUBES_CRASH_AT");
+
+	if (at != NULL && strcmp(at, where) == 0)
+		(void)raise(SIGKILL);
 }

@@ -196,6 +196,20 @@ cleanup:
 }
 
 int
+virt_define(struct virt *v, const char *xml)
+{
+	virDomainPtr	 dom;
+
+	if ((dom = virDomainDefineXML(v->conn, xml)) == NULL)
+		return virt_seterr(v,
+		    virt_lasterr_is(VIR_ERR_OPERATION_FAILED) ||
+		    virt_lasterr_is(VIR_ERR_DOM_EXIST) ?
+		    NB_ECONFLICT : NB_EFAIL, "cannot define domain");
+	virDomainFree(dom);
+	return 0;
+}
+
+int
 virt_destroy_undefine(struct virt *v, const char *uuid)
 {
 	virDomainPtr	 dom;
@@ -542,12 +556,19 @@ virt_vol_overlay(struct virt *v, const char *pool, const char *name,
 	if ((p = pool_lookup(v, pool)) == NULL)
 		return -1;
 	ename = xml_escape(name);
-	eback = xml_escape(backing);
-	xasprintf(&xml, "<volume><name>%s</name><capacity unit='B'>%llu"
-	    "</capacity><target><format type='qcow2'/><permissions><mode>0644"
-	    "</mode></permissions></target><backingStore><path>%s</path>"
-	    "<format type='%s'/></backingStore></volume>", ename, capacity,
-	    eback, backing_format);
+	eback = xml_escape(backing != NULL ? backing : "");
+	if (backing == NULL)
+		xasprintf(&xml, "<volume><name>%s</name><capacity unit='B'>%llu"
+		    "</capacity><target><format type='qcow2'/><permissions>"
+		    "<mode>0644</mode></permissions></target></volume>", ename,
+		    capacity);
+	else
+		xasprintf(&xml, "<volume><name>%s</name><capacity unit='B'>"
+		    "%llu</capacity><target><format type='qcow2'/>"
+		    "<permissions><mode>0644</mode></permissions></target>"
+		    "<backingStore><path>%s</path><format type='%s'/>"
+		    "</backingStore></volume>", ename, capacity, eback,
+		    backing_format);
 	free(ename);
 	free(eback);
 	vol = vol_create(v, p, name, xml);
@@ -561,6 +582,65 @@ virt_vol_overlay(struct virt *v, const char *pool, const char *name,
 			virStorageVolDelete(vol, 0);
 		virStorageVolFree(vol);
 	}
+	virStoragePoolFree(p);
+	return rv;
+}
+
+int
+virt_vol_resize(struct virt *v, const char *pool, const char *name,
+    unsigned long long capacity)
+{
+	virStoragePoolPtr	 p;
+	virStorageVolPtr	 vol;
+	int			 rv = -1;
+
+	if ((p = pool_lookup(v, pool)) == NULL)
+		return -1;
+	if ((vol = virStorageVolLookupByName(p, name)) == NULL)
+		virt_seterr(v, NB_EFAIL, "volume '%s' in pool '%s'", name, pool);
+	else {
+		if (virStorageVolResize(vol, capacity, 0) == -1)
+			virt_seterr(v, NB_EFAIL, "resizing volume '%s' to %llu "
+			    "bytes on %s", name, capacity, v->uri);
+		else
+			rv = 0;
+		virStorageVolFree(vol);
+	}
+	virStoragePoolFree(p);
+	return rv;
+}
+
+int
+virt_vol_clone(struct virt *v, const char *pool, const char *from,
+    const char *name)
+{
+	virStoragePoolPtr	 p;
+	virStorageVolPtr	 src, vol = NULL;
+	char			*xml, *ename;
+	int			 rv = -1;
+
+	if ((p = pool_lookup(v, pool)) == NULL)
+		return -1;
+	if ((src = virStorageVolLookupByName(p, from)) == NULL) {
+		virt_seterr(v, NB_EFAIL, "volume '%s' in pool '%s'", from, pool);
+		goto out;
+	}
+	ename = xml_escape(name);
+	xasprintf(&xml, "<volume><name>%s</name><capacity unit='B'>0"
+	    "</capacity><target><format type='qcow2'/><permissions><mode>0644"
+	    "</mode></permissions></target></volume>", ename);
+	free(ename);
+	if ((vol = virStorageVolCreateXMLFrom(p, xml, src, 0)) == NULL)
+		virt_seterr(v, virt_lasterr_is(VIR_ERR_STORAGE_VOL_EXIST) ?
+		    NB_ECONFLICT : NB_EFAIL, "copying volume '%s' to '%s' on %s",
+		    from, name, v->uri);
+	else {
+		rv = 0;
+		virStorageVolFree(vol);
+	}
+	free(xml);
+	virStorageVolFree(src);
+out:
 	virStoragePoolFree(p);
 	return rv;
 }

@@ -44,6 +44,14 @@ int		 virt_define_start(struct virt *v, const char *xml,
 		    char uuid[37]);
 
 /*
+ * Define a persistent domain from xml, or replace the definition of the
+ * one with its UUID (a running domain takes it at its next start).
+ * Returns 0, or -1 with NB_ECONFLICT when the name is taken by a domain
+ * with another UUID, NB_EFAIL otherwise.
+ */
+int		 virt_define(struct virt *v, const char *xml);
+
+/*
  * Stop the domain with this UUID at once (power cut) and remove its
  * definition, managed save image, snapshot and checkpoint metadata and
  * NVRAM.  A domain that is already stopped, transient or gone is fine:
@@ -102,9 +110,12 @@ int		 virt_pool_remove(struct virt *v, const char *name);
  * format ("raw", "qcow2") from a local file of size bytes, streamed
  * through libvirt so the host may be remote, deleting it again on
  * failure (NB_ECONFLICT when it exists); virt_vol_overlay() makes a qcow2
- * volume of capacity bytes backed by the volume at backing;
- * virt_vol_delete() removes one, a missing one being fine.  *path
- * (the volume's path on the host) is the caller's to free.
+ * volume of capacity bytes backed by the volume at backing (NULL: a
+ * blank one); virt_vol_resize() grows one to capacity bytes;
+ * virt_vol_clone() copies volume from into a new qcow2 volume name,
+ * backing data included; virt_vol_delete() removes one, a missing one
+ * being fine.  *path (the volume's path on the host) is the caller's to
+ * free.
  */
 int		 virt_vol_path(struct virt *v, const char *pool,
 		    const char *name, char **path);
@@ -115,6 +126,10 @@ int		 virt_vol_overlay(struct virt *v, const char *pool,
 		    const char *name, const char *backing,
 		    const char *backing_format, unsigned long long capacity,
 		    char **path);
+int		 virt_vol_resize(struct virt *v, const char *pool,
+		    const char *name, unsigned long long capacity);
+int		 virt_vol_clone(struct virt *v, const char *pool,
+		    const char *from, const char *name);
 int		 virt_vol_delete(struct virt *v, const char *pool,
 		    const char *name);
 

@@ -1,0 +1,56 @@
+/*
+ * serverhost.h: what boot.c and rebuild.c share about a server's things
+ * on its host: the volumes it owns in the host's pool, the image bases
+ * they grow from, and its domain definition.  Internal to the library.
+ */
+#ifndef NUBES_SERVERHOST_H
+#define NUBES_SERVERHOST_H
+
+#include <time.h>
+
+struct nb;
+struct virt;
+
+#define BUILD_DEADLINE	600	/* seconds a boot or an action may take */
+#define GIB		(1024ULL * 1024 * 1024)
+
+/* The volume a server owns in its host's pool: "nubes-ID-WHAT". */
+void	 server_volume(char *buf, size_t len, const char *id,
+	    const char *what);
+
+/*
+ * The image as volume nubes-image-ID in the host's pool, uploaded once
+ * per host and shared (recorded in host_images); *format gets the
+ * volume's format, to free.  Returns its path, to free, or NULL.
+ */
+char	*base_volume(struct nb *, struct virt *, const char *host_id,
+	    const char *pool, const char *image_id, const char *disk_format,
+	    long long size, char **format);
+
+/*
+ * Remove what a boot made for server id on its host: domain, disks,
+ * config drive, resize backup, the scratch files of its config drive.
+ * Errors are not reported; the error in nb is kept.
+ */
+void	 boot_undo(struct nb *, struct virt *, const char *id,
+	    const char *pool);
+
+/*
+ * Define (or redefine) server id's domain from its row and the volumes
+ * it has in pool: flavor sizes, extra specs, root, ephemeral and swap
+ * disks, config drive, and its image's kernel and ramdisk when the
+ * image is ami (uploaded to the pool as needed).  With old, the sizes
+ * of the flavor it is being resized from.  Returns 0 or -1.
+ */
+int	 server_define(struct nb *, struct virt *, const char *id,
+	    const char *host_id, const char *pool, int old);
+
+/* Wait until the domain is in state, at most seconds; 0 or -1. */
+int	 wait_state(struct virt *, const char *id, const char *state,
+	    int seconds);
+
+/* A row of server_events (Nova's instance action). */
+int	 server_event(struct nb *, const char *id, const char *action,
+	    time_t started, int ok, const char *message);
+
+#endif
