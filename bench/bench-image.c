@@ -62,26 +62,7 @@ main(int argc, char *argv[])
 	    &errstr)), errstr != NULL))
 		errx(2, "SIZE_MIB %s", errstr);
 	dir = scratch_cloud(argv[2]);
-	/* A token, so the programs measured do not hash a password. */
-	{
-		char	*issue = prog("cloud-token-issue"), *tok, *out;
-		char	*ia[] = { issue, "-f", "value", "-c", "id", NULL };
-		size_t	 n;
-
-		xasprintf(&out, "%s/token", dir);
-		if (run_files(ia, "/dev/null", out, NULL) != 0 ||
-		    (fp = fopen(out, "r")) == NULL)
-			errx(1, "cloud-token-issue failed");
-		tok = xmalloc(1024);
-		n = fread(tok, 1, 1023, fp);
-		fclose(fp);
-		tok[n] = '\0';
-		tok[strcspn(tok, "\n")] = '\0';
-		setenv("CLOUD_TOKEN", tok, 1);
-		free(tok);
-		free(out);
-		free(issue);
-	}
+	scratch_token(dir);
 	add = prog("cloud-image-add");
 	list = prog("cloud-image-list");
 

@@ -30,8 +30,12 @@ now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * Spawn argv reading the descriptor in, stdout to the file out (NULL:
+ * /dev/null), stderr to the file errout (NULL: inherited).
+ */
 static pid_t
-spawn(char *const argv[], int in, const char *out)
+spawn(char *const argv[], int in, const char *out, const char *errout)
 {
 	posix_spawn_file_actions_t	 fa;
 	pid_t				 pid;
@@ -40,6 +44,9 @@ spawn(char *const argv[], int in, const char *out)
 	posix_spawn_file_actions_adddup2(&fa, in, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
 	    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (errout != NULL)
+		posix_spawn_file_actions_addopen(&fa, 2, errout,
+		    O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0)
 		err(1, "spawn %s", argv[0]);
 	posix_spawn_file_actions_destroy(&fa);
@@ -54,7 +61,7 @@ run(char *const argv[], const char *input)
 
 	if (pipe2(p, O_CLOEXEC) == -1)
 		err(1, "pipe");
-	pid = spawn(argv, p[0], NULL);
+	pid = spawn(argv, p[0], NULL, NULL);
 	close(p[0]);
 	if (input != NULL && write(p[1], input, strlen(input)) == -1)
 		err(1, "write");
@@ -67,12 +74,19 @@ int
 run_files(char *const argv[], const char *in, const char *out,
     struct rusage *ru)
 {
+	return run_redirect(argv, in, out, NULL, ru);
+}
+
+int
+run_redirect(char *const argv[], const char *in, const char *out,
+    const char *errout, struct rusage *ru)
+{
 	int	 fd, status;
 	pid_t	 pid;
 
 	if ((fd = open(in, O_RDONLY | O_CLOEXEC)) == -1)
 		err(1, "%s", in);
-	pid = spawn(argv, fd, out);
+	pid = spawn(argv, fd, out, errout);
 	close(fd);
 	if (wait4(pid, &status, 0, ru) == -1)
 		err(1, "wait4");
@@ -108,6 +122,40 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+double
+median(double *t, int n)
+{
+	qsort(t, n, sizeof(*t), cmp_double);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+void
+sql(const char *dir, const char *script)
+{
+	char	*db, *argv[] = { "sqlite3", "-bail", NULL, NULL };
+
+	xasprintf(&db, "%s/nubes.db", dir);
+	argv[2] = db;
+	if (run(argv, script) != 0)
+		errx(1, "sqlite3 %s failed on: %.200s", db, script);
+	free(db);
+}
+
+char *
+read_first_line(const char *path)
+{
+	char	 line[4096];
+	FILE	*fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		err(1, "%s", path);
+	if (fgets(line, sizeof(line), fp) == NULL)
+		line[0] = '\0';
+	fclose(fp);
+	line[strcspn(line, "\n")] = '\0';
+	return xstrdup(line);
+}
+
 char *
 scratch_cloud(const char *policy)
 {
@@ -133,6 +181,23 @@ scratch_cloud(const char *policy)
 	setenv("CLOUD_PASSWORD", "secret", 1);
 	setenv("CLOUD_PROJECT", "admin", 1);
 	return dir;
+}
+
+void
+scratch_token(const char *dir)
+{
+	char	*issue = prog("cloud-token-issue"), *out, *tok;
+	char	*argv[] = { issue, "-f", "value", "-c", "id", NULL };
+
+	xasprintf(&out, "%s/token", dir);
+	if (run_files(argv, "/dev/null", out, NULL) != 0)
+		errx(1, "cloud-token-issue failed");
+	tok = read_first_line(out);
+	setenv("CLOUD_TOKEN", tok, 1);
+	unlink(out);
+	free(tok);
+	free(out);
+	free(issue);
 }
 
 /* BENCH_KEEP=1 keeps the scratch cloud, to look at afterwards. */
