@@ -83,10 +83,8 @@ static const char load_sql[] =
     "SELECT h.id, h.name, h.zone, h.enabled, h.disabled_reason,"
     " h.cpu_ratio, h.ram_ratio, h.disk_ratio, h.reserved_ram_mib,"
     " h.vcpus, h.ram_mib, h.disk_gb, h.arch, h.hypervisor_type,"
-    " ifnull(sum(s.vcpus), 0), ifnull(sum(s.ram_mib), 0),"
-    " ifnull(sum(s.disk_gb), 0), count(s.id), h.uri, h.pool"
-    " FROM hosts h LEFT JOIN servers s ON s.host_id = h.id"
-    " AND s.vm_state <> 'error' GROUP BY h.id ORDER BY h.name";
+    " h.vcpus_used, h.ram_used_mib, h.disk_used_gb, h.servers, h.uri,"
+    " h.pool FROM hosts h ORDER BY h.name";
 
 /* After each run: the server it recorded in error goes. */
 static const char clean_sql[] =
