@@ -18,7 +18,8 @@
 static const char synopsis[] =
     "--flavor FLAVOR --image IMAGE [--key-name KEY] [--user-data-stdin]\n"
     "       [--zone ZONE] [--host HOST] [--group GROUP] [--property K=V]...\n"
-    "       [--count N] [--explain] [--no-wait] NAME";
+    "       [--hint same_host=SERVER|different_host=SERVER]... [--count N]\n"
+    "       [--explain] [--no-wait] NAME";
 
 int
 main(int argc, char *argv[])
@@ -36,9 +37,11 @@ main(int argc, char *argv[])
 		{ "group", required_argument, NULL, 'g' },
 		{ "property", required_argument, NULL, 'P' },
 		{ "count", required_argument, NULL, 'N' },
+		{ "hint", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct spec_kv			 props[PROPS_MAX + 1];
+	const char			*same[PROPS_MAX], *apart[PROPS_MAX];
 	struct boot_spec		 b = { 0 };
 	char				*eq;
 	struct table			*t;
@@ -91,6 +94,20 @@ main(int argc, char *argv[])
 			}
 			b.nprops++;
 			break;
+		case 'T':
+			if (strncmp(optarg, "same_host=", 10) == 0 &&
+			    b.nsame_host < PROPS_MAX)
+				same[b.nsame_host++] = optarg + 10;
+			else if (strncmp(optarg, "different_host=", 15) == 0 &&
+			    b.ndifferent_host < PROPS_MAX)
+				apart[b.ndifferent_host++] = optarg + 15;
+			else {
+				warnx("--hint '%s': use same_host=SERVER or "
+				    "different_host=SERVER, at most %d each",
+				    optarg, PROPS_MAX);
+				exit(NB_EUSAGE);
+			}
+			break;
 		case 'N':
 			b.count = (int)opt_number("count", optarg, 1, 1000);
 			break;
@@ -101,6 +118,8 @@ main(int argc, char *argv[])
 	if (argc - optind != 1 || b.flavor == NULL || b.image == NULL)
 		usage(synopsis, NB_EUSAGE);
 	b.props = props;
+	b.same_host = same;
+	b.different_host = apart;
 	b.name = argv[optind];
 	nb = prog_open(NB_AUTH);
 	check_columns(nb, &res_server);

@@ -9,7 +9,7 @@
 
 static const char synopsis[] =
     "[-f format] [-c column]... [--status STATUS] [--host HOST]\n"
-    "       [--name NAME] [--all-projects]";
+    "       [--name NAME] [--all-projects | --project PROJECT]";
 
 int
 main(int argc, char *argv[])
@@ -20,6 +20,7 @@ main(int argc, char *argv[])
 		{ "host", required_argument, NULL, 'H' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "all-projects", no_argument, NULL, 'A' },
+		{ "project", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct server_filter		 f = { 0 };
@@ -41,6 +42,9 @@ main(int argc, char *argv[])
 			break;
 		case 'A':
 			f.all_projects = 1;
+			break;
+		case 'p':
+			f.project = optarg;
 			break;
 		default:
 			common_option(ch, optarg, synopsis);

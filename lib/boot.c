@@ -52,9 +52,21 @@ struct boot_ctx {
 	char		 flavor_name[NB_NAME_MAX + 1];
 	char		 disk_format[16], image_status[16];
 	char		*public_key, *arch, *hypervisor_type, *group_policy;
+	/* The hosts of the hinted servers. */
+	char		**same_host, **different_host;
 	struct boot_one	*one;
 	size_t		 n;
 };
+
+static void
+free_hint_hosts(char **hosts)
+{
+	size_t	 i;
+
+	for (i = 0; hosts != NULL && hosts[i] != NULL; i++)
+		free(hosts[i]);
+	free(hosts);
+}
 
 static void
 boot_ctx_release(struct boot_ctx *c)
@@ -69,6 +81,8 @@ boot_ctx_release(struct boot_ctx *c)
 	free(c->arch);
 	free(c->hypervisor_type);
 	free(c->group_policy);
+	free_hint_hosts(c->same_host);
+	free_hint_hosts(c->different_host);
 	for (i = 0; i < c->n; i++) {
 		free(c->one[i].name);
 		free(c->one[i].uri);
@@ -180,6 +194,38 @@ load_image(struct nb *nb, const char *what, struct boot_ctx *c)
 	return 0;
 }
 
+/*
+ * The hosts of the servers a --hint names (NULL-terminated, to free):
+ * each must be one the caller can see, and on a host.
+ */
+static char **
+hint_hosts(struct nb *nb, const char *hint, const char *const *servers,
+    size_t n)
+{
+	struct ref	 ref;
+	char		**hosts = xcalloc(n + 1, sizeof(*hosts));
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		memset(&ref, 0, sizeof(ref));
+		if (resource_resolve(nb, &res_server, servers[i], &ref) == -1)
+			goto fail;
+		hosts[i] = db_text(nb, "SELECT host_id FROM servers"
+		    " WHERE id = ?1 AND host_id IS NOT NULL", "s", ref.id);
+		ref_release(&ref);
+		if (hosts[i] == NULL) {
+			if (nb->errcode == NB_ENOTFOUND || nb->errcode == 0)
+				nb_seterr(nb, NB_ECONFLICT, "--hint %s=%s: that "
+				    "server is on no host", hint, servers[i]);
+			goto fail;
+		}
+	}
+	return hosts;
+fail:
+	free_hint_hosts(hosts);
+	return NULL;
+}
+
 /* Flavor, image, key pair and group, and whether they go together. */
 static int
 boot_check(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c)
@@ -197,6 +243,12 @@ boot_check(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c)
 	if (b->key_name != NULL && (c->public_key = db_text(nb,
 	    "SELECT public_key FROM keypairs WHERE id = ?1", "s",
 	    c->key.id)) == NULL)
+		return -1;
+	if (b->nsame_host > 0 && (c->same_host = hint_hosts(nb, "same_host",
+	    b->same_host, b->nsame_host)) == NULL)
+		return -1;
+	if (b->ndifferent_host > 0 && (c->different_host = hint_hosts(nb,
+	    "different_host", b->different_host, b->ndifferent_host)) == NULL)
 		return -1;
 	if (b->group != NULL && (c->group_policy = db_text(nb,
 	    "SELECT policy FROM server_groups WHERE id = ?1", "s",
@@ -230,13 +282,87 @@ check_properties(struct nb *nb, const struct boot_spec *b)
 	return 0;
 }
 
-/* Every host with what its live servers claim. */
+/* Every host (or one) with what its live servers claim. */
 static const char hosts_sql[] =
     "SELECT h.id, h.name, h.zone, h.enabled, h.disabled_reason,"
     " h.cpu_ratio, h.ram_ratio, h.disk_ratio, h.reserved_ram_mib,"
     " h.vcpus, h.ram_mib, h.disk_gb, h.arch, h.hypervisor_type,"
     " h.vcpus_used, h.ram_used_mib, h.disk_used_gb, h.servers, h.uri,"
-    " h.pool FROM hosts h ORDER BY h.name";
+    " h.pool FROM hosts h WHERE ?1 IS NULL OR h.id = ?1 ORDER BY h.name";
+
+/* A column's text in the arena; NULL for NULL. */
+static char *
+col_dup(struct arena *a, struct stmt *st, int i)
+{
+	return db_col_isnull(st, i) ? NULL : arena_strdup(a, db_col_text(st, i));
+}
+
+int
+host_set_load(struct nb *nb, const char *host_id, struct host_set *hs)
+{
+	struct stmt	*st;
+	size_t		 cap = 64;
+	int		 rc;
+
+	memset(hs, 0, sizeof(*hs));
+	if ((st = db_prepare(nb, hosts_sql, "s", host_id)) == NULL)
+		return -1;
+	hs->arena = arena_new();
+	hs->hosts = xcalloc(cap, sizeof(*hs->hosts));
+	hs->uri = xcalloc(cap, sizeof(*hs->uri));
+	hs->pool = xcalloc(cap, sizeof(*hs->pool));
+	while ((rc = db_step(st)) == 1) {
+		struct sched_host	*h;
+
+		if (hs->n == cap) {
+			cap *= 2;
+			hs->hosts = xreallocarray(hs->hosts, cap,
+			    sizeof(*hs->hosts));
+			hs->uri = xreallocarray(hs->uri, cap, sizeof(*hs->uri));
+			hs->pool = xreallocarray(hs->pool, cap,
+			    sizeof(*hs->pool));
+		}
+		h = &hs->hosts[hs->n];
+		memset(h, 0, sizeof(*h));
+		h->id = col_dup(hs->arena, st, 0);
+		h->name = col_dup(hs->arena, st, 1);
+		h->zone = col_dup(hs->arena, st, 2);
+		h->enabled = db_col_int(st, 3) != 0;
+		h->disabled_reason = col_dup(hs->arena, st, 4);
+		h->cpu_ratio = db_col_double(st, 5);
+		h->ram_ratio = db_col_double(st, 6);
+		h->disk_ratio = db_col_double(st, 7);
+		h->reserved_ram_mib = db_col_int(st, 8);
+		h->vcpus = db_col_int(st, 9);
+		h->ram_mib = db_col_int(st, 10);
+		h->disk_gb = db_col_int(st, 11);
+		h->arch = col_dup(hs->arena, st, 12);
+		h->hypervisor_type = col_dup(hs->arena, st, 13);
+		h->vcpus_used = db_col_int(st, 14);
+		h->ram_used_mib = db_col_int(st, 15);
+		h->disk_used_gb = db_col_int(st, 16);
+		h->servers = (int)db_col_int(st, 17);
+		hs->uri[hs->n] = col_dup(hs->arena, st, 18);
+		hs->pool[hs->n] = col_dup(hs->arena, st, 19);
+		hs->n++;
+	}
+	db_finalize(st);
+	if (rc == -1) {
+		host_set_free(hs);
+		return -1;
+	}
+	return 0;
+}
+
+void
+host_set_free(struct host_set *hs)
+{
+	free(hs->hosts);
+	free(hs->uri);
+	free(hs->pool);
+	arena_free(hs->arena);
+	memset(hs, 0, sizeof(*hs));
+}
 
 /* Where the live members of a group are. */
 static const char members_sql[] =
@@ -263,39 +389,6 @@ server_event(struct nb *nb, const char *id, const char *action,
 	return db_exec(nb, NULL, event_sql, "sssiiss", id, action,
 	    nb->ctx.user_id, (long long)started, (long long)time(NULL),
 	    ok ? "success" : "error", message);
-}
-
-/* The hosts of the scheduler from the rows of hosts_sql. */
-static struct sched_host *
-sched_hosts(const struct table *t)
-{
-	struct sched_host	*hosts;
-	size_t			 i;
-
-	hosts = xcalloc(t->nrows ? t->nrows : 1, sizeof(*hosts));
-	for (i = 0; i < t->nrows; i++) {
-		char	**r = &t->cells[i * t->ncols];
-
-		hosts[i].id = r[0];
-		hosts[i].name = r[1];
-		hosts[i].zone = r[2];
-		hosts[i].enabled = strcmp(r[3], "0") != 0;
-		hosts[i].disabled_reason = r[4];
-		hosts[i].cpu_ratio = strtod(r[5], NULL);
-		hosts[i].ram_ratio = strtod(r[6], NULL);
-		hosts[i].disk_ratio = strtod(r[7], NULL);
-		hosts[i].reserved_ram_mib = strtoll(r[8], NULL, 10);
-		hosts[i].vcpus = strtoll(r[9], NULL, 10);
-		hosts[i].ram_mib = strtoll(r[10], NULL, 10);
-		hosts[i].disk_gb = strtoll(r[11], NULL, 10);
-		hosts[i].arch = r[12];
-		hosts[i].hypervisor_type = r[13];
-		hosts[i].vcpus_used = strtoll(r[14], NULL, 10);
-		hosts[i].ram_used_mib = strtoll(r[15], NULL, 10);
-		hosts[i].disk_used_gb = strtoll(r[16], NULL, 10);
-		hosts[i].servers = (int)strtol(r[17], NULL, 10);
-	}
-	return hosts;
 }
 
 /* Count the group's live members on each host; the group's size. */
@@ -363,15 +456,32 @@ sched_weights_conf(struct nb *nb, struct sched_weights *w)
 	return 0;
 }
 
-/* "host: reason; host: reason" from the scheduler's reason lines. */
+#define FAULT_MAX	4096
+
+/*
+ * "host: reason;host: reason" from the scheduler's reason lines, for a
+ * server's fault: past FAULT_MAX bytes the rest is counted, not kept
+ * (cloud-boot prints every line, and --explain all of it).
+ */
 static char *
 one_line(const char *reasons)
 {
-	char	*s = xstrdup(reasons != NULL ? reasons : "");
-	size_t	 k, len = strlen(s);
+	char	*s = xstrdup(reasons != NULL ? reasons : ""), *cut;
+	size_t	 k, len = strlen(s), more = 0;
 
 	while (len > 0 && s[len - 1] == '\n')
 		s[--len] = '\0';
+	if (len > FAULT_MAX) {
+		s[FAULT_MAX] = '\0';
+		if ((cut = strrchr(s, '\n')) != NULL) {
+			*cut = '\0';
+			for (k = cut - s; k < len; k++)
+				more += reasons[k] == '\n';
+			xasprintf(&cut, "%s\n... and %zu more hosts", s, more);
+			free(s);
+			s = cut;
+		}
+	}
 	for (k = 0; s[k] != '\0'; k++)
 		if (s[k] == '\n')
 			s[k] = ';';
@@ -388,11 +498,11 @@ static int
 boot_claim(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c,
     char **explain, char **reasons)
 {
-	struct sched_host	*hosts = NULL;
+	struct host_set		 hs;
+	struct sched_host	*hosts;
 	struct sched_request	 rq;
 	struct sched_result	 res = { -1, NULL, NULL };
 	struct sched_weights	 w;
-	struct table		*t = NULL;
 	struct buf		 ex;
 	char			 claim[NB_CLAIM_LEN], *fault = NULL;
 	size_t			 k, p;
@@ -402,18 +512,19 @@ boot_claim(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c,
 
 	proc_claim(claim);
 	buf_init(&ex);
+	memset(&hs, 0, sizeof(hs));
 	if (sched_weights_conf(nb, &w) == -1 || db_begin(nb) == -1)
 		return -1;
 	if (quota_check(nb, nb->ctx.project_id, "instances", n) == -1 ||
 	    quota_check(nb, nb->ctx.project_id, "cores", c->vcpus * n) == -1 ||
 	    quota_check(nb, nb->ctx.project_id, "ram", c->ram_mib * n) == -1)
 		goto out;
-	if ((t = db_table(nb, hosts_sql, NULL)) == NULL)
+	if (host_set_load(nb, NULL, &hs) == -1)
 		goto out;
-	hosts = sched_hosts(t);
+	hosts = hs.hosts;
 	memset(&rq, 0, sizeof(rq));
 	if (c->group_policy != NULL && group_members(nb, c->group.id, hosts,
-	    t->nrows, &rq.group_size) == -1)
+	    hs.n, &rq.group_size) == -1)
 		goto out;
 	rq.vcpus = c->vcpus;
 	rq.ram_mib = c->ram_mib;
@@ -423,10 +534,14 @@ boot_claim(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c,
 	rq.image_arch = c->arch;
 	rq.image_hypervisor_type = c->hypervisor_type;
 	rq.group_policy = c->group_policy;
+	rq.same_host = (const char *const *)c->same_host;
+	rq.nsame_host = b->nsame_host;
+	rq.different_host = (const char *const *)c->different_host;
+	rq.ndifferent_host = b->ndifferent_host;
 	rq.explain = b->explain;
 	for (k = 0; k < c->n; k++) {
 		sched_result_free(&res);
-		chosen = sched_select(hosts, t->nrows, &rq, &w, &res) == 0 ?
+		chosen = sched_select(hosts, hs.n, &rq, &w, &res) == 0 ?
 		    res.chosen : -1;
 		if (res.explain != NULL) {
 			if (c->n > 1)
@@ -446,8 +561,8 @@ boot_claim(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c,
 		    sizeof(c->one[k].host_id));
 		strlcpy(c->one[k].zone, hosts[chosen].zone,
 		    sizeof(c->one[k].zone));
-		c->one[k].uri = xstrdup(t->cells[chosen * t->ncols + 18]);
-		c->one[k].pool = xstrdup(t->cells[chosen * t->ncols + 19]);
+		c->one[k].uri = xstrdup(hs.uri[chosen]);
+		c->one[k].pool = xstrdup(hs.pool[chosen]);
 	}
 	if (explain != NULL && ex.len > 0)
 		*explain = buf_release(&ex);
@@ -510,8 +625,7 @@ out:
 	sched_result_free(&res);
 	buf_free(&ex);
 	free(fault);
-	free(hosts);
-	table_free(t);
+	host_set_free(&hs);
 	return rv;
 }
 

@@ -366,6 +366,12 @@ db_col_int(struct stmt *s, int i)
 	return sqlite3_column_int64(s->st, i);
 }
 
+double
+db_col_double(struct stmt *s, int i)
+{
+	return sqlite3_column_double(s->st, i);
+}
+
 /* Done with s: a cached statement is reset (ending its read), not freed. */
 void
 db_finalize(struct stmt *s)

@@ -157,6 +157,7 @@ int		 db_step(struct stmt *);
 const char	*db_col_text(struct stmt *, int);	/* borrowed, "" for NULL */
 int		 db_col_isnull(struct stmt *, int);
 long long	 db_col_int(struct stmt *, int);
+double		 db_col_double(struct stmt *, int);
 void		 db_finalize(struct stmt *);
 /*
  * Run a statement that returns no rows; returns the number of changed
@@ -225,6 +226,16 @@ int		 out_object(FILE *, const struct table *, char **errp);
 /* Print a list of objects for commands that act on several operands. */
 void		 out_json_string(struct buf *, const char *);
 extern int	 out_quiet;
+
+/*
+ * An allocation arena for many small strings freed together: no
+ * per-string malloc, one arena_free().
+ */
+struct arena;
+struct arena	*arena_new(void);
+/* A copy of s in a (NULL for NULL); dies on OOM like xmalloc. */
+char		*arena_strdup(struct arena *a, const char *s);
+void		 arena_free(struct arena *a);
 
 /* util.c */
 /* A new random UUID (version 4) from OpenSSL's RNG into buf[37]. */

@@ -303,14 +303,6 @@ out:
 	return rv;
 }
 
-/* The server's host for the scheduler, less the server's own claim. */
-static const char host_sql[] =
-    "SELECT h.id, h.name, h.zone, h.enabled, h.disabled_reason,"
-    " h.cpu_ratio, h.ram_ratio, h.disk_ratio, h.reserved_ram_mib,"
-    " h.vcpus, h.ram_mib, h.disk_gb, h.arch, h.hypervisor_type,"
-    " h.vcpus_used, h.ram_used_mib, h.disk_used_gb, h.servers"
-    " FROM hosts h WHERE h.id = ?1";
-
 /*
  * Whether the server's host can take it at the new sizes, its current
  * claim given back first.  0, or -1 with NB_ENOHOST and the scheduler's
@@ -320,53 +312,39 @@ static int
 resize_fits(struct nb *nb, const struct srv *s, long long vcpus,
     long long ram_mib, long long disk_gb, char **explain)
 {
-	struct sched_host	 h;
+	struct host_set		 hs;
+	struct sched_host	*h;
 	struct sched_request	 rq;
 	struct sched_result	 res;
-	struct table		*t;
-	char			**r;
 	int			 rv;
 
-	if ((t = db_table(nb, host_sql, "s", s->host_id)) == NULL)
+	if (host_set_load(nb, s->host_id, &hs) == -1)
 		return -1;
-	if (t->nrows != 1) {
-		table_free(t);
+	if (hs.n != 1) {
+		host_set_free(&hs);
 		return nb_seterr(nb, NB_ENOTFOUND, "host %s not found",
 		    s->host_id);
 	}
-	r = t->cells;
-	memset(&h, 0, sizeof(h));
-	h.id = r[0];
-	h.name = r[1];
-	h.zone = r[2];
+	h = &hs.hosts[0];
 	/* A disabled host keeps its servers; resizing in place is fine. */
-	h.enabled = 1;
-	h.cpu_ratio = strtod(r[5], NULL);
-	h.ram_ratio = strtod(r[6], NULL);
-	h.disk_ratio = strtod(r[7], NULL);
-	h.reserved_ram_mib = strtoll(r[8], NULL, 10);
-	h.vcpus = strtoll(r[9], NULL, 10);
-	h.ram_mib = strtoll(r[10], NULL, 10);
-	h.disk_gb = strtoll(r[11], NULL, 10);
-	h.arch = r[12];
-	h.hypervisor_type = r[13];
-	h.vcpus_used = strtoll(r[14], NULL, 10) - s->vcpus;
-	h.ram_used_mib = strtoll(r[15], NULL, 10) - s->ram_mib;
-	h.disk_used_gb = strtoll(r[16], NULL, 10) - s->disk_gb;
-	h.servers = (int)strtol(r[17], NULL, 10) - 1;
+	h->enabled = 1;
+	h->vcpus_used -= s->vcpus;
+	h->ram_used_mib -= s->ram_mib;
+	h->disk_used_gb -= s->disk_gb;
+	h->servers--;
 	memset(&rq, 0, sizeof(rq));
 	rq.vcpus = vcpus;
 	rq.ram_mib = ram_mib;
 	rq.disk_gb = disk_gb;
 	rq.explain = explain != NULL;
-	rv = sched_select(&h, 1, &rq, NULL, &res);
+	rv = sched_select(h, 1, &rq, NULL, &res);
 	if (explain != NULL && res.explain != NULL)
 		*explain = xstrdup(res.explain);
 	if (rv == -1)
 		nb_seterr(nb, NB_ENOHOST, "no room to resize on its host:\n%s",
 		    res.reasons);
 	sched_result_free(&res);
-	table_free(t);
+	host_set_free(&hs);
 	return rv;
 }
 

@@ -73,10 +73,22 @@ server_list(struct nb *nb, const struct server_filter *f)
 	}
 	if (policy_check(nb, "server:list", nb->ctx.project_id, NULL) == -1)
 		return NULL;
-	if ((f->all_projects || f->host != NULL) && !is_cloud_admin(nb)) {
-		nb_seterr(nb, NB_EAUTH, "forbidden: --all-projects and --host "
-		    "are for cloud admins");
+	if ((f->all_projects || f->host != NULL || f->project != NULL) &&
+	    !is_cloud_admin(nb)) {
+		nb_seterr(nb, NB_EAUTH, "forbidden: --all-projects, --project "
+		    "and --host are for cloud admins");
 		return NULL;
+	}
+	if (f->project != NULL) {
+		struct ref	 p;
+		struct table	*t;
+
+		if (resource_resolve(nb, &res_project, f->project, &p) == -1)
+			return NULL;
+		t = db_table(nb, sql, "ssss", p.id, f->status, f->host,
+		    f->name);
+		ref_release(&p);
+		return t;
 	}
 	return db_table(nb, sql, "ssss", f->all_projects ? NULL :
 	    nb->ctx.project_id, f->status, f->host, f->name);

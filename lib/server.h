@@ -17,6 +17,11 @@ struct boot_spec {
 	const char	*user_data;			/* NULL: none */
 	const char	*zone, *host;			/* NULL: any */
 	const char	*group;		/* server group; NULL: none */
+	/* Scheduler hints: servers (names or ids) to join or avoid. */
+	const char *const *same_host;
+	size_t		 nsame_host;
+	const char *const *different_host;
+	size_t		 ndifferent_host;
 	const struct spec_kv *props;	/* properties: the guest's "meta" */
 	size_t		 nprops;
 	int		 count;		/* servers to boot; 0 means 1 */
@@ -91,6 +96,7 @@ int		 server_reconcile(struct nb *, int dry_run, int fix,
 		    struct table *t);
 struct server_filter {
 	const char	*status, *host, *name;
+	const char	*project;	/* cloud admins: one project's */
 	int		 all_projects;
 };
 struct table	*server_list(struct nb *, const struct server_filter *);

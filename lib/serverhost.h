@@ -8,7 +8,9 @@
 
 #include <time.h>
 
+struct arena;
 struct nb;
+struct sched_host;
 struct virt;
 
 #define BUILD_DEADLINE	600	/* seconds a boot or an action may take */
@@ -48,6 +50,20 @@ int	 server_define(struct nb *, struct virt *, const char *id,
 /* Wait until the domain is in state, at most seconds; 0 or -1. */
 int	 wait_state(struct virt *, const char *id, const char *state,
 	    int seconds);
+
+/*
+ * The compute hosts as the scheduler takes them, with what their live
+ * servers claim; only host_id when not NULL.  Loaded row by row into
+ * one allocation arena, so that 100,000 hosts load quickly.
+ */
+struct host_set {
+	struct sched_host	*hosts;
+	char			**uri, **pool;	/* per host */
+	size_t			 n;
+	struct arena		*arena;
+};
+int	 host_set_load(struct nb *, const char *host_id, struct host_set *);
+void	 host_set_free(struct host_set *);
 
 /* A row of server_events (Nova's instance action). */
 int	 server_event(struct nb *, const char *id, const char *action,

@@ -458,3 +458,60 @@ crash_point(const char *where)
 	if (at != NULL && strcmp(at, where) == 0)
 		(void)raise(SIGKILL);
 }
+
+#define ARENA_CHUNK	(256 * 1024)
+
+struct arena_chunk {
+	struct arena_chunk	*next;
+	size_t			 used, size;
+	char			 data[];
+};
+
+struct arena {
+	struct arena_chunk	*head;
+};
+
+struct arena *
+arena_new(void)
+{
+	return xcalloc(1, sizeof(struct arena));
+}
+
+char *
+arena_strdup(struct arena *a, const char *s)
+{
+	struct arena_chunk	*c = a->head;
+	size_t			 len;
+	char			*p;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s) + 1;
+	if (c == NULL || c->size - c->used < len) {
+		size_t	 size = len > ARENA_CHUNK ? len : ARENA_CHUNK;
+
+		c = xmalloc(sizeof(*c) + size);
+		c->next = a->head;
+		c->used = 0;
+		c->size = size;
+		a->head = c;
+	}
+	p = c->data + c->used;
+	memcpy(p, s, len);
+	c->used += len;
+	return p;
+}
+
+void
+arena_free(struct arena *a)
+{
+	struct arena_chunk	*c, *next;
+
+	if (a == NULL)
+		return;
+	for (c = a->head; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(a);
+}

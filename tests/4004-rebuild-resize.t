@@ -131,7 +131,9 @@ expect_fail 2 "disks do not shrink" "resizing down the root disk is refused" \
     cloud-server-resize --flavor m1.thin vm
 unchanged_since "$T/before" "  ... and changes nothing"
 
-# Resize a stopped server, then confirm.
+# Resize a stopped server, then confirm.  The guest has booted five
+# times: once, rebuilt, resized, reverted, resized; ACPI needs it up.
+check "the guest is up after its resizes" wait_console NUBES-GUEST-READY 5
 expect 0 "stop" cloud-server-stop vm
 expect 0 "resize the stopped server" cloud-server-resize --flavor m1.wider vm
 check "  ... it is RESIZED" test "$(field status)" = RESIZED

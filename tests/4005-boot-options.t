@@ -64,6 +64,11 @@ awk -F'\t' '{ print $1 }' "$T/out" >> "$T/domains"
 run sh -c "cloud-server-list -f value -c name -c status -c host -c group | sort"
 out_is "pair-1	ACTIVE	local	pack
 pair-2	ACTIVE	local	pack" "  ... named NAME-1 and NAME-2, both active on the host, in the group"
+run as "$ADMIN_TOKEN" cloud-server-list --project demo -f value -c name
+out_is "pair-2
+pair-1" "a cloud admin lists one project's servers with --project"
+expect_fail 4 "forbidden" "  ... a member may not" cloud-server-list \
+    --project demo
 run cloud-server-group-show pack -f value -c members -c member_names
 out_is "2
 pair-1 pair-2" "  ... the group lists them"
@@ -80,7 +85,25 @@ expect 0 "one server in the anti-affinity group" cloud-boot --no-wait \
 cat "$T/out" >> "$T/domains"
 expect_fail 6 "local: group: " "a second one cannot share its host" \
     cloud-boot --flavor m1.tiny --image tiny --group spread lone2
-cloud-server-delete pair-1 pair-2 third lone lone2
+# Scheduler hints: same_host and different_host, by server.
+dbdump > "$T/before"
+expect_fail 6 "local: different_host: " \
+    "--hint different_host: the only host is refused" cloud-boot \
+    --flavor m1.tiny --image tiny --hint different_host=third hinted
+expect_fail 3 "not found" "--hint naming an unknown server is refused" \
+    cloud-boot --flavor m1.tiny --image tiny --hint same_host=nosuch hinted
+expect_fail 2 "--hint 'near=third'" "an unknown hint is refused" \
+    cloud-boot --flavor m1.tiny --image tiny --hint near=third hinted
+check "  ... the refused hint left its server in error" \
+    test "$(cloud-server-show hinted -f value -c status)" = ERROR
+cloud-server-delete hinted
+expect 0 "--hint same_host: placed with that server" cloud-boot --no-wait \
+    --flavor m1.tiny --image tiny --hint same_host=third -f value -c id \
+    -c host hinted
+out_is "$(cloud-server-show hinted -f value -c id)
+local" "  ... on its host"
+cloud-server-show hinted -f value -c id >> "$T/domains"
+cloud-server-delete pair-1 pair-2 third lone lone2 hinted
 expect 0 "a group with no servers left is deleted" \
     cloud-server-group-delete pack spread
 run cloud-server-group-list -f value -c name

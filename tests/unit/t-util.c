@@ -81,5 +81,32 @@ main(void)
 	is_str(operands_next(&ops), "b", "second operand");
 	ok(operands_next(&ops) == NULL, "then none");
 	operands_free(&ops);
+
+	{
+		struct arena	*a = arena_new();
+		char		*first, *p = NULL, big[300000], num[32];
+		int		 i, kept = 1;
+
+		ok(arena_strdup(a, NULL) == NULL, "arena: NULL stays NULL");
+		first = arena_strdup(a, "first");
+		/* Many strings across chunks: none overwrites another. */
+		for (i = 0; i < 100000; i++) {
+			snprintf(num, sizeof(num), "host%06d", i);
+			p = arena_strdup(a, num);
+			if (strcmp(p, num) != 0)
+				kept = 0;
+		}
+		ok(kept && strcmp(p, "host099999") == 0,
+		    "arena: 100,000 strings kept");
+		is_str(first, "first", "arena: the first is intact");
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		p = arena_strdup(a, big);
+		ok(strlen(p) == sizeof(big) - 1 && p != big,
+		    "arena: a string larger than a chunk");
+		is_str(first, "first", "arena: the first is still intact");
+		arena_free(a);
+		arena_free(NULL);
+	}
 	return done_testing();
 }
