@@ -16,7 +16,9 @@
 #define PROPS_MAX	128
 
 static const char synopsis[] =
-    "--flavor FLAVOR --image IMAGE [--key-name KEY] [--user-data-stdin]\n"
+    "--flavor FLAVOR --image IMAGE | --volume VOLUME\n"
+    "       [--boot-volume-size GB [--delete-on-termination]]\n"
+    "       [--key-name KEY] [--user-data-stdin]\n"
     "       [--zone ZONE] [--host HOST] [--group GROUP] [--property K=V]...\n"
     "       [--hint same_host=SERVER|different_host=SERVER]... [--count N]\n"
     "       [--explain] [--no-wait] NAME";
@@ -38,6 +40,9 @@ main(int argc, char *argv[])
 		{ "property", required_argument, NULL, 'P' },
 		{ "count", required_argument, NULL, 'N' },
 		{ "hint", required_argument, NULL, 'T' },
+		{ "volume", required_argument, NULL, 'V' },
+		{ "boot-volume-size", required_argument, NULL, 'B' },
+		{ "delete-on-termination", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct spec_kv			 props[PROPS_MAX + 1];
@@ -94,6 +99,16 @@ main(int argc, char *argv[])
 			}
 			b.nprops++;
 			break;
+		case 'V':
+			b.volume = optarg;
+			break;
+		case 'B':
+			b.boot_volume_size = opt_number("boot-volume-size",
+			    optarg, 1, 65536);
+			break;
+		case 'D':
+			b.delete_on_termination = 1;
+			break;
 		case 'T':
 			if (strncmp(optarg, "same_host=", 10) == 0 &&
 			    b.nsame_host < PROPS_MAX)
@@ -115,7 +130,8 @@ main(int argc, char *argv[])
 			common_option(ch, optarg, synopsis);
 		}
 	}
-	if (argc - optind != 1 || b.flavor == NULL || b.image == NULL)
+	if (argc - optind != 1 || b.flavor == NULL ||
+	    (b.image == NULL && b.volume == NULL))
 		usage(synopsis, NB_EUSAGE);
 	b.props = props;
 	b.same_host = same;

@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "image.h"
 #include "server.h"
+#include "volume.h"
 
 static const char synopsis[] =
     "[-f format] [-c column]... [--dry-run] [--fix]";
@@ -43,10 +44,17 @@ main(int argc, char *argv[])
 		usage(synopsis, NB_EUSAGE);
 	nb = prog_open(NB_AUTH);
 	t = table_new(6, cols);
-	if (policy_check(nb, "cloud:reconcile", NULL, NULL) == -1 ||
-	    image_reconcile(nb, dry_run, t) == -1 ||
-	    server_reconcile(nb, dry_run, fix, t) == -1)
+	/* One unreachable host does not keep the rest from being settled. */
+	if (policy_check(nb, "cloud:reconcile", NULL, NULL) == -1)
 		rval = prog_error(nb, NULL);
+	else {
+		if (image_reconcile(nb, dry_run, t) == -1)
+			rval = prog_error(nb, NULL);
+		if (server_reconcile(nb, dry_run, fix, t) == -1)
+			rval = prog_error(nb, NULL);
+		if (volume_reconcile(nb, dry_run, fix, t) == -1)
+			rval = prog_error(nb, NULL);
+	}
 	print_list(t);
 	table_free(t);
 	return prog_exit(nb, rval);

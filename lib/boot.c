@@ -30,6 +30,7 @@
 #include "server.h"
 #include "serverhost.h"
 #include "virt.h"
+#include "volume.h"
 
 #define USER_DATA_MAX	65535
 #define PROPERTIES_MAX	128	/* Nova's metadata_items quota */
@@ -54,6 +55,9 @@ struct boot_ctx {
 	char		*public_key, *arch, *hypervisor_type, *group_policy;
 	/* The hosts of the hinted servers. */
 	char		**same_host, **different_host;
+	/* Booted from a volume: it, and its host. */
+	struct ref	 volume;
+	char		 volume_host[NB_UUID_LEN + 1];
 	struct boot_one	*one;
 	size_t		 n;
 };
@@ -77,6 +81,7 @@ boot_ctx_release(struct boot_ctx *c)
 	ref_release(&c->image);
 	ref_release(&c->key);
 	ref_release(&c->group);
+	ref_release(&c->volume);
 	free(c->public_key);
 	free(c->arch);
 	free(c->hypervisor_type);
@@ -227,18 +232,72 @@ fail:
 }
 
 /* Flavor, image, key pair and group, and whether they go together. */
+/*
+ * A boot volume: available, bootable (made from an image), in the
+ * caller's project.  The server's root disk is the volume, so the host
+ * claims only its ephemeral and swap disks, and the server goes to the
+ * volume's host.
+ */
+static int
+boot_volume_check(struct nb *nb, const struct boot_spec *b,
+    struct boot_ctx *c)
+{
+	struct stmt	*st;
+	int		 rc;
+
+	if (resource_authorize(nb, &res_volume, "attach", b->volume,
+	    &c->volume) == -1)
+		return -1;
+	if ((st = db_prepare(nb, "SELECT status, bootable, host_id, size_gb"
+	    " FROM volumes WHERE id = ?1", "s", c->volume.id)) == NULL)
+		return -1;
+	if ((rc = db_step(st)) == 1) {
+		if (strcmp(db_col_text(st, 0), "available") != 0) {
+			nb_seterr(nb, NB_ECONFLICT, "volume '%s' is %s: a boot "
+			    "volume must be available", b->volume,
+			    db_col_text(st, 0));
+			rc = -1;
+		} else if (!db_col_int(st, 1)) {
+			nb_seterr(nb, NB_EUSAGE, "volume '%s' is not bootable: "
+			    "make it from an image (cloud-volume-create --image)",
+			    b->volume);
+			rc = -1;
+		}
+		strlcpy(c->volume_host, db_col_text(st, 2),
+		    sizeof(c->volume_host));
+		c->root_gb = db_col_int(st, 3);
+	}
+	db_finalize(st);
+	if (rc != 1)
+		return rc == 0 ? nb_seterr(nb, NB_ENOTFOUND, "volume '%s' not "
+		    "found", b->volume) : -1;
+	c->disk_gb = c->ephemeral_gb + (c->swap_mib + 1023) / 1024;
+	return 0;
+}
+
 static int
 boot_check(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c)
 {
-	if (resource_resolve(nb, &res_flavor, b->flavor, &c->flavor) == -1 ||
+	if (b->volume != NULL) {
+		if (resource_resolve(nb, &res_flavor, b->flavor,
+		    &c->flavor) == -1 || load_flavor(nb, b->flavor, c) == -1 ||
+		    boot_volume_check(nb, b, c) == -1)
+			return -1;
+	} else if (resource_resolve(nb, &res_flavor, b->flavor,
+	    &c->flavor) == -1 ||
 	    resource_resolve(nb, &res_image, b->image, &c->image) == -1 ||
 	    (b->key_name != NULL &&
 	    resource_resolve(nb, &res_keypair, b->key_name, &c->key) == -1) ||
 	    (b->group != NULL &&
 	    resource_resolve(nb, &res_server_group, b->group, &c->group) == -1))
 		return -1;
-	if (load_flavor(nb, b->flavor, c) == -1 ||
-	    load_image(nb, b->image, c) == -1)
+	if (b->volume == NULL && (load_flavor(nb, b->flavor, c) == -1 ||
+	    load_image(nb, b->image, c) == -1))
+		return -1;
+	if (b->volume != NULL && ((b->key_name != NULL &&
+	    resource_resolve(nb, &res_keypair, b->key_name, &c->key) == -1) ||
+	    (b->group != NULL && resource_resolve(nb, &res_server_group,
+	    b->group, &c->group) == -1)))
 		return -1;
 	if (b->key_name != NULL && (c->public_key = db_text(nb,
 	    "SELECT public_key FROM keypairs WHERE id = ?1", "s",
@@ -515,6 +574,15 @@ boot_claim(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c,
 	memset(&hs, 0, sizeof(hs));
 	if (sched_weights_conf(nb, &w) == -1 || db_begin(nb) == -1)
 		return -1;
+	/* The boot volume may have been taken since it was checked. */
+	if (b->volume != NULL && db_int(nb, 0, "SELECT count(*) FROM volumes"
+	    " WHERE id = ?1 AND status = 'available'", "s",
+	    c->volume.id) != 1) {
+		if (nb->errcode == 0)
+			nb_seterr(nb, NB_ECONFLICT, "volume '%s' is no longer "
+			    "available", b->volume);
+		goto out;
+	}
 	if (quota_check(nb, nb->ctx.project_id, "instances", n) == -1 ||
 	    quota_check(nb, nb->ctx.project_id, "cores", c->vcpus * n) == -1 ||
 	    quota_check(nb, nb->ctx.project_id, "ram", c->ram_mib * n) == -1)
@@ -530,7 +598,7 @@ boot_claim(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c,
 	rq.ram_mib = c->ram_mib;
 	rq.disk_gb = c->disk_gb;
 	rq.zone = b->zone;
-	rq.force_host = b->host;
+	rq.force_host = b->volume != NULL ? c->volume_host : b->host;
 	rq.image_arch = c->arch;
 	rq.image_hypervisor_type = c->hypervisor_type;
 	rq.group_policy = c->group_policy;
@@ -583,7 +651,8 @@ boot_claim(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c,
 		if (db_exec(nb, NULL, insert_sql, "ssssssiiisssssssisiiii",
 		    o->id, o->name, nb->ctx.project_id, nb->ctx.user_id,
 		    c->flavor.id, c->flavor_name, c->vcpus, c->ram_mib,
-		    c->disk_gb, c->image.id, fault == NULL ? o->host_id : NULL,
+		    c->disk_gb, c->image.id[0] != '\0' ? c->image.id : NULL,
+		    fault == NULL ? o->host_id : NULL,
 		    fault == NULL ? o->zone : b->zone, b->key_name,
 		    fault == NULL ? "building" : "error",
 		    fault == NULL ? "spawning" : NULL,
@@ -600,6 +669,15 @@ boot_claim(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c,
 		if (c->group_policy != NULL && db_exec(nb, NULL, "INSERT INTO"
 		    " server_group_members VALUES (?1, ?2)", "ss", o->id,
 		    c->group.id) == -1)
+			goto out;
+		if (b->volume != NULL && fault == NULL && (db_exec(nb, NULL,
+		    "UPDATE servers SET root_volume_id = ?2 WHERE id = ?1", "ss",
+		    o->id, c->volume.id) == -1 || db_exec(nb, NULL, "UPDATE"
+		    " volumes SET status = 'attaching', server_id = ?2,"
+		    " device = 'vda', delete_on_termination = ?3, claim = ?4,"
+		    " deadline = ?5, updated_at = ?6 WHERE id = ?1", "ssdsii",
+		    c->volume.id, o->id, b->delete_on_termination, claim,
+		    (long long)(now + BUILD_DEADLINE), (long long)now) == -1))
 			goto out;
 		if (fault != NULL && (db_exec(nb, NULL, event_sql, "sssiiss",
 		    o->id, "create", nb->ctx.user_id, (long long)now,
@@ -779,10 +857,11 @@ static const char define_sql[] =
     " CASE WHEN ?2 THEN s.old_swap_mib ELSE s.swap_mib END, i.disk_format,"
     " i.kernel_id, k.size, i.ramdisk_id, r.size,"
     " (SELECT value FROM image_properties WHERE image_id = i.id"
-    "  AND key = 'os_command_line')"
+    "  AND key = 'os_command_line'), s.root_volume_id, rv.pool"
     " FROM servers s LEFT JOIN images i ON i.id = s.image_id"
     " LEFT JOIN images k ON k.id = i.kernel_id"
-    " LEFT JOIN images r ON r.id = i.ramdisk_id WHERE s.id = ?1";
+    " LEFT JOIN images r ON r.id = i.ramdisk_id"
+    " LEFT JOIN volumes rv ON rv.id = s.root_volume_id WHERE s.id = ?1";
 
 /* The path of volume what of server id, or NULL when unused (!need). */
 static int
@@ -799,6 +878,57 @@ volume_of(struct nb *nb, struct virt *v, const char *pool, const char *id,
 	return virt_vol_path(v, pool, name, path);
 }
 
+/* The volumes attached to a server, as its domain carries them. */
+struct attached {
+	struct guest_disk	*disks;
+	char			**paths;
+	size_t			 n;
+	struct table		*t;	/* the strings disks point into */
+};
+
+static void
+attached_free(struct attached *a)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->paths[i]);
+	free(a->paths);
+	free(a->disks);
+	table_free(a->t);
+	a->n = 0;
+}
+
+static int
+attached_volumes(struct nb *nb, struct virt *v, const char *id,
+    struct attached *a)
+{
+	struct table	*t;
+	size_t		 i;
+	char		 name[96];
+
+	if ((a->t = t = db_table(nb, "SELECT id, device, pool FROM volumes"
+	    " WHERE server_id = ?1 AND status IN ('in-use', 'detaching')"
+	    " AND id IS NOT (SELECT root_volume_id FROM servers WHERE id = ?1)"
+	    " ORDER BY device", "s", id)) == NULL)
+		return -1;
+	a->disks = xcalloc(t->nrows + 1, sizeof(*a->disks));
+	a->paths = xcalloc(t->nrows + 1, sizeof(*a->paths));
+	for (i = 0; i < t->nrows; i++) {
+		char	**r = &t->cells[i * t->ncols];
+
+		volume_pool_name(name, sizeof(name), r[0]);
+		if (virt_vol_path(v, r[2], name, &a->paths[a->n]) == -1)
+			return -1;
+		a->disks[a->n].path = a->paths[a->n];
+		a->disks[a->n].format = "qcow2";
+		a->disks[a->n].target = r[1];
+		a->disks[a->n].serial = r[0];
+		a->n++;
+	}
+	return 0;
+}
+
 int
 server_define(struct nb *nb, struct virt *v, const char *id,
     const char *host_id, const char *pool, int old)
@@ -809,6 +939,7 @@ server_define(struct nb *nb, struct virt *v, const char *id,
 	char			*root = NULL, *iso = NULL, *eph = NULL;
 	char			*swap = NULL, *kernel = NULL, *ramdisk = NULL;
 	char			 domname[64];
+	struct attached		 vols = { NULL, NULL, 0, NULL };
 	int			 rv = -1;
 
 	if ((t = db_table(nb, define_sql, "sd", id, old)) == NULL)
@@ -818,8 +949,16 @@ server_define(struct nb *nb, struct virt *v, const char *id,
 		return nb_seterr(nb, NB_ENOTFOUND, "server %s not found", id);
 	}
 	r = t->cells;
-	if (volume_of(nb, v, pool, id, "disk", 1, &root) == -1 ||
-	    volume_of(nb, v, pool, id, "config", 1, &iso) == -1 ||
+	if (r[15] != NULL) {
+		char	 name[96];
+
+		/* Booted from a volume: it is the root disk. */
+		volume_pool_name(name, sizeof(name), r[15]);
+		if (virt_vol_path(v, r[16], name, &root) == -1)
+			goto out;
+	} else if (volume_of(nb, v, pool, id, "disk", 1, &root) == -1)
+		goto out;
+	if (volume_of(nb, v, pool, id, "config", 1, &iso) == -1 ||
 	    volume_of(nb, v, pool, id, "ephemeral",
 	    strtoll(r[7], NULL, 10) > 0, &eph) == -1 ||
 	    volume_of(nb, v, pool, id, "swap",
@@ -854,6 +993,10 @@ server_define(struct nb *nb, struct virt *v, const char *id,
 	dom.config_iso_path = iso;
 	dom.ephemeral_path = eph;
 	dom.swap_path = swap;
+	if (attached_volumes(nb, v, id, &vols) == -1)
+		goto out;
+	dom.volumes = vols.disks;
+	dom.nvolumes = vols.n;
 	dom.kernel_path = kernel;
 	dom.ramdisk_path = ramdisk;
 	dom.cmdline = kernel == NULL ? NULL : r[14] != NULL ? r[14] :
@@ -877,6 +1020,7 @@ out:
 	free(swap);
 	free(kernel);
 	free(ramdisk);
+	attached_free(&vols);
 	table_free(t);
 	return rv;
 }
@@ -959,12 +1103,11 @@ boot_act(struct nb *nb, struct virt *v, const struct boot_spec *b,
 	char			*console = NULL, name[96];
 	int			 rv = -1;
 
-	if ((base = base_volume(nb, v, o->host_id, o->pool, c->image.id,
-	    c->disk_format, c->image_size, &basefmt)) == NULL)
-		goto out;
 	server_volume(name, sizeof(name), o->id, "disk");
-	if (virt_vol_overlay(v, o->pool, name, base, basefmt,
-	    (unsigned long long)c->root_gb * GIB, &path) == -1)
+	if (c->volume.id[0] == '\0' && ((base = base_volume(nb, v,
+	    o->host_id, o->pool, c->image.id, c->disk_format, c->image_size,
+	    &basefmt)) == NULL || virt_vol_overlay(v, o->pool, name, base,
+	    basefmt, (unsigned long long)c->root_gb * GIB, &path) == -1))
 		goto out;
 	free(path);
 	path = NULL;
@@ -1018,6 +1161,12 @@ boot_record(struct nb *nb, const struct boot_one *o, int ok,
 	if (db_exec(nb, NULL, record_sql, "ssssi", o->id, ok ? "active" :
 	    "error", ok ? "running" : "shutdown", fault,
 	    (long long)time(NULL)) == -1 ||
+	    db_exec(nb, NULL, ok ? "UPDATE volumes SET status = 'in-use',"
+	    " claim = NULL, deadline = NULL WHERE id = (SELECT root_volume_id"
+	    " FROM servers WHERE id = ?1)" : "UPDATE volumes SET status ="
+	    " 'available', server_id = NULL, device = NULL, claim = NULL,"
+	    " deadline = NULL WHERE id = (SELECT root_volume_id FROM servers"
+	    " WHERE id = ?1)", "s", o->id) == -1 ||
 	    server_event(nb, o->id, "create", started, ok, fault) == -1 ||
 	    event_record(nb, "server:create", "server", o->id, o->name, ok,
 	    fault) == -1 || db_commit(nb) == -1) {
@@ -1064,6 +1213,64 @@ fail:
 	return -1;
 }
 
+/* --image, --volume and --boot-volume-size go together so. */
+static int
+boot_source_check(struct nb *nb, const struct boot_spec *b)
+{
+	if (b->volume != NULL && b->image != NULL)
+		return nb_seterr(nb, NB_EUSAGE, "give --image or --volume, not "
+		    "both");
+	if (b->volume == NULL && b->image == NULL)
+		return nb_seterr(nb, NB_EUSAGE, "give --image or --volume");
+	if (b->boot_volume_size != 0 && (b->image == NULL ||
+	    b->boot_volume_size < 1 || b->boot_volume_size > 65536))
+		return nb_seterr(nb, NB_EUSAGE, "--boot-volume-size takes 1 to "
+		    "65536 GB, with --image");
+	if (b->delete_on_termination && b->volume == NULL &&
+	    b->boot_volume_size == 0)
+		return nb_seterr(nb, NB_EUSAGE, "--delete-on-termination is for "
+		    "a boot volume (--volume or --boot-volume-size)");
+	if ((b->volume != NULL || b->boot_volume_size > 0) && b->count > 1)
+		return nb_seterr(nb, NB_EUSAGE, "--count boots from images "
+		    "only: a volume boots one server");
+	return 0;
+}
+
+/*
+ * --image with --boot-volume-size: a volume made from the image first,
+ * then the server booted from it.  The volume is this boot's: when the
+ * boot fails it goes again.
+ */
+static struct table *
+boot_from_new_volume(struct nb *nb, const struct boot_spec *b,
+    char **explain, char **reasons)
+{
+	struct volume_spec	 vs;
+	struct boot_spec	 bb = *b;
+	struct table		*vt, *t;
+	struct nb_error		 keep;
+	char			*id;
+
+	memset(&vs, 0, sizeof(vs));
+	vs.name = b->name;
+	vs.size_gb = b->boot_volume_size;
+	vs.image = b->image;
+	if ((vt = volume_create(nb, &vs)) == NULL)
+		return NULL;
+	id = xstrdup(vt->cells[0]);	/* the first field is the id */
+	table_free(vt);
+	bb.image = NULL;
+	bb.volume = id;
+	bb.boot_volume_size = 0;
+	if ((t = server_boot(nb, &bb, explain, reasons)) == NULL) {
+		nb_error_save(nb, &keep);
+		(void)volume_delete(nb, id);
+		nb_error_restore(nb, &keep);
+	}
+	free(id);
+	return t;
+}
+
 struct table *
 server_boot(struct nb *nb, const struct boot_spec *b, char **explain,
     char **reasons)
@@ -1094,8 +1301,10 @@ server_boot(struct nb *nb, const struct boot_spec *b, char **explain,
 		    strlen(b->user_data), USER_DATA_MAX);
 		return NULL;
 	}
-	if (check_properties(nb, b) == -1)
+	if (check_properties(nb, b) == -1 || boot_source_check(nb, b) == -1)
 		return NULL;
+	if (b->boot_volume_size > 0)
+		return boot_from_new_volume(nb, b, explain, reasons);
 	/* NAME, or NAME-1 ... NAME-N as Nova names several. */
 	c.n = (size_t)count;
 	c.one = xcalloc(c.n, sizeof(*c.one));
@@ -1155,6 +1364,31 @@ out:
 	return t;
 }
 
+/*
+ * The volumes of a deleted server marked delete on termination, out of
+ * their pools (those with snapshots stay, to become available).
+ */
+static int
+delete_volumes(struct nb *nb, struct virt *v, const char *id)
+{
+	struct table	*t;
+	size_t		 i;
+	char		 name[96];
+	int		 rv = 0;
+
+	if ((t = db_table(nb, "SELECT id, pool FROM volumes WHERE"
+	    " server_id = ?1 AND delete_on_termination AND NOT EXISTS"
+	    " (SELECT 1 FROM snapshots n WHERE n.volume_id = volumes.id)",
+	    "s", id)) == NULL)
+		return -1;
+	for (i = 0; i < t->nrows && rv == 0; i++) {
+		volume_pool_name(name, sizeof(name), t->cells[i * 2]);
+		rv = virt_vol_delete(v, t->cells[i * 2 + 1], name);
+	}
+	table_free(t);
+	return rv;
+}
+
 int
 server_delete(struct nb *nb, const char *server)
 {
@@ -1209,7 +1443,17 @@ server_delete(struct nb *nb, const char *server)
 		(void)unlink(log);
 		free(log);
 	}
+	/* Its volumes: those to go with it leave the pool first. */
+	if (v != NULL && delete_volumes(nb, v, ref.id) == -1)
+		goto fail;
 	if (db_begin(nb) == -1 ||
+	    db_exec(nb, NULL, "DELETE FROM volumes WHERE server_id = ?1"
+	    " AND delete_on_termination AND NOT EXISTS (SELECT 1 FROM"
+	    " snapshots n WHERE n.volume_id = volumes.id)", "s", ref.id) == -1 ||
+	    db_exec(nb, NULL, "UPDATE volumes SET status = 'available',"
+	    " server_id = NULL, device = NULL, delete_on_termination = 0,"
+	    " updated_at = ?2 WHERE server_id = ?1", "si", ref.id,
+	    (long long)time(NULL)) == -1 ||
 	    db_exec(nb, NULL, "DELETE FROM servers WHERE id = ?1", "s",
 	    ref.id) == -1 ||
 	    db_exec(nb, NULL, event_sql, "sssiiss", ref.id, "delete",

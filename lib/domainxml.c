@@ -107,6 +107,7 @@ domain_xml(const struct guest_domain *d)
 {
 	struct buf	 b;
 	long long	 s, c, t;
+	size_t		 i;
 
 	buf_init(&b);
 	put_esc(&b, "<domain type='",
@@ -163,6 +164,12 @@ domain_xml(const struct guest_domain *d)
 		put_disk(&b, d, d->ephemeral_path, "qcow2", "vdb");
 	if (d->swap_path != NULL)
 		put_disk(&b, d, d->swap_path, "qcow2", "vdc");
+	for (i = 0; i < d->nvolumes; i++) {
+		char	*disk = volume_disk_xml(&d->volumes[i]);
+
+		buf_puts(&b, disk);
+		free(disk);
+	}
 	/* IDE: the pc machine's ata_piix, which the test guest has. */
 	if (d->config_iso_path != NULL) {
 		buf_puts(&b, "    <disk type='file' device='cdrom'>\n"
@@ -190,5 +197,25 @@ domain_xml(const struct guest_domain *d)
 	    "    <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>\n"
 	    "    <memballoon model='virtio'/>\n"
 	    "  </devices>\n</domain>\n");
+	return buf_release(&b);
+}
+
+char *
+volume_disk_xml(const struct guest_disk *v)
+{
+	struct buf	 b;
+	char		 serial[21];
+
+	buf_init(&b);
+	buf_puts(&b, "    <disk type='file' device='disk'>\n");
+	put_esc(&b, "      <driver name='qemu' type='", v->format,
+	    "' cache='none'/>\n");
+	put_esc(&b, "      <source file='", v->path, "'/>\n");
+	put_esc(&b, "      <target dev='", v->target, "' bus='virtio'/>\n");
+	if (v->serial != NULL) {
+		snprintf(serial, sizeof(serial), "%s", v->serial);
+		put_esc(&b, "      <serial>", serial, "</serial>\n");
+	}
+	buf_puts(&b, "    </disk>\n");
 	return buf_release(&b);
 }

@@ -58,6 +58,21 @@ char	*configdrive_meta_json(const struct guest_meta *);
 /* The network_data.json text alone, likewise; the caller frees it. */
 char	*configdrive_network_json(const struct guest_meta *);
 
+/* A volume attached to a server (Cinder's). */
+struct guest_disk {
+	const char	*path;		/* on the host */
+	const char	*format;	/* "qcow2" */
+	const char	*target;	/* "vdd" */
+	const char	*serial;	/* the volume id, as the guest sees it */
+};
+
+/*
+ * The <disk> element of a volume, for the domain XML and for attaching
+ * and detaching it; the caller frees it.  The serial is cut to the 20
+ * characters virtio-blk keeps, as Nova does.
+ */
+char	*volume_disk_xml(const struct guest_disk *);
+
 /*
  * A server as libvirt should run it.  Strings are borrowed; every one
  * is escaped in the XML.
@@ -72,6 +87,8 @@ struct guest_domain {
 	const char	*root_path, *root_format; /* image on the host, "qcow2" */
 	const char	*config_iso_path;	/* NULL: no config drive */
 	const char	*ephemeral_path, *swap_path; /* NULL: none (qcow2) */
+	const struct guest_disk *volumes;	/* attached volumes */
+	size_t		 nvolumes;
 	/* Direct kernel boot (ami); NULL kernel_path: boot the disk. */
 	const char	*kernel_path, *ramdisk_path, *cmdline;
 	const char	*console_log;	/* serial console logged to this file */

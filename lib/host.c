@@ -43,11 +43,31 @@
 
 static const char host_show_sql[] = HOST_SELECT " WHERE h.id = ?1";
 
+static int
+host_delete_check(struct nb *nb, const char *id, const char *name)
+{
+	long long	 servers, volumes;
+
+	servers = db_int(nb, 0, "SELECT count(*) FROM servers"
+	    " WHERE host_id = ?1", "s", id);
+	volumes = db_int(nb, 0, "SELECT count(*) FROM volumes"
+	    " WHERE host_id = ?1", "s", id);
+	if (nb->errcode != 0)
+		return -1;
+	if (servers > 0 || volumes > 0)
+		return nb_seterr(nb, NB_ECONFLICT, "host '%s' has %lld "
+		    "server%s and %lld volume%s: delete or move them first",
+		    name, servers, servers == 1 ? "" : "s", volumes,
+		    volumes == 1 ? "" : "s");
+	return 0;
+}
+
 const struct resource res_host = {
 	.kind = "host",
 	.table = "hosts",
 	.name_col = "name",
 	.show_sql = host_show_sql,
+	.delete_check = host_delete_check,
 };
 
 struct table *

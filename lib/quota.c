@@ -42,9 +42,14 @@ const struct quota_resource quota_resources[] = {
 	{ "floating_ips", 50, NULL, "", 0 },
 	{ "security_groups", 10, NULL, "", 0 },
 	{ "security_group_rules", 100, NULL, "", 0 },
-	{ "volumes", 10, NULL, "", 0 },
-	{ "gigabytes", 1000, NULL, "GB", 0 },
-	{ "snapshots", 10, NULL, "", 0 },
+	{ "volumes", 10, "SELECT count(*) FROM volumes WHERE project_id = ?1",
+	    "", 0 },
+	/* As Cinder: volumes and snapshots both count. */
+	{ "gigabytes", 1000, "SELECT (SELECT ifnull(sum(size_gb), 0) FROM"
+	    " volumes WHERE project_id = ?1) + (SELECT ifnull(sum(size_gb), 0)"
+	    " FROM snapshots WHERE project_id = ?1)", "GB", 0 },
+	{ "snapshots", 10, "SELECT count(*) FROM snapshots"
+	    " WHERE project_id = ?1", "", 0 },
 	{ NULL, 0, NULL, NULL, 0 }
 };
 

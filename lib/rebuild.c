@@ -116,6 +116,25 @@ srv_load(struct nb *nb, const char *server, const char *verb,
 	return 0;
 }
 
+/* Rebuild and resize remake the root disk on the host: not a volume. */
+static int
+not_volume_booted(struct nb *nb, const struct srv *s, const char *server,
+    const char *verb)
+{
+	long long	 n;
+
+	n = db_int(nb, 0, "SELECT count(*) FROM servers WHERE id = ?1"
+	    " AND root_volume_id IS NOT NULL", "s", s->ref.id);
+	if (nb->errcode != 0)
+		return -1;
+	if (n > 0)
+		return nb_seterr(nb, NB_ECONFLICT, "server '%s' boots from a "
+		    "volume: %s remakes a root disk on the host, and this "
+		    "release does not %s volume-booted servers", server, verb,
+		    verb);
+	return 0;
+}
+
 /* Mark the server busy with task, claimed by this process. */
 static int
 srv_claim(struct nb *nb, const struct srv *s, const char *task)
@@ -192,7 +211,8 @@ server_rebuild(struct nb *nb, const char *server, const char *image)
 
 	memset(&s, 0, sizeof(s));
 	if (db_begin(nb) == -1 ||
-	    srv_load(nb, server, "rebuild", " active stopped error ", &s) == -1)
+	    srv_load(nb, server, "rebuild", " active stopped error ", &s) == -1 ||
+	    not_volume_booted(nb, &s, server, "rebuild") == -1)
 		goto fail;
 	if (image != NULL && resource_resolve(nb, &res_image, image,
 	    &img) == -1)
@@ -404,7 +424,7 @@ resize_disks(struct virt *v, const struct srv *s, long long root_gb,
 	server_volume(backup, sizeof(backup), s->ref.id, "disk-resize");
 	server_volume(eph, sizeof(eph), s->ref.id, "ephemeral");
 	if (root_gb > s->root_gb && (virt_vol_delete(v, s->pool,
-	    backup) == -1 || virt_vol_clone(v, s->pool, disk, backup) == -1 ||
+	    backup) == -1 || virt_vol_copy(v, s->pool, disk, s->pool, backup) == -1 ||
 	    virt_vol_resize(v, s->pool, disk,
 	    (unsigned long long)root_gb * GIB) == -1))
 		return -1;
@@ -441,7 +461,7 @@ restore_disks(struct nb *nb, struct virt *v, const struct srv *s,
 	if (virt_vol_path(v, s->pool, backup, &path) == 0) {
 		free(path);
 		if (virt_vol_delete(v, s->pool, disk) == -1 ||
-		    virt_vol_clone(v, s->pool, backup, disk) == -1 ||
+		    virt_vol_copy(v, s->pool, backup, s->pool, disk) == -1 ||
 		    virt_vol_delete(v, s->pool, backup) == -1)
 			return -1;
 	} else if (nb->errcode != NB_ENOTFOUND)
@@ -471,6 +491,7 @@ server_resize(struct nb *nb, const char *server, const char *flavor,
 	memset(&s, 0, sizeof(s));
 	if (db_begin(nb) == -1 ||
 	    srv_load(nb, server, "resize", " active stopped ", &s) == -1 ||
+	    not_volume_booted(nb, &s, server, "resize") == -1 ||
 	    resource_resolve(nb, &res_flavor, flavor, &fl) == -1)
 		goto fail;
 	if ((t = db_table(nb, "SELECT name, vcpus, ram_mib, disk_gb,"

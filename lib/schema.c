@@ -387,6 +387,72 @@ static const char *const migrations[] = {
 #undef CLAIM
 #undef CLAIMS
 #undef CLAIM_COLUMNS
+
+	/*
+	 * 6 -> 7: block storage (Cinder's).  A volume lives in a storage
+	 * pool of one host; its type names the pool.  claim and deadline as
+	 * for servers (DESIGN.md 4).  A volume is attached to at most one
+	 * server, on the server's host, at one device.
+	 */
+	"CREATE TABLE volume_types ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  pool TEXT NOT NULL,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE volume_type_specs ("
+	"  type_id TEXT NOT NULL REFERENCES volume_types(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (type_id, key)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE volumes ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  project_id TEXT NOT NULL REFERENCES projects(id),"
+	"  user_id TEXT NOT NULL,"
+	"  size_gb INTEGER NOT NULL CHECK (size_gb > 0),"
+	"  status TEXT NOT NULL CHECK (status IN ('creating', 'available',"
+	"    'reserved', 'attaching', 'in-use', 'detaching', 'deleting',"
+	"    'extending', 'error', 'error_deleting')),"
+	"  type_id TEXT REFERENCES volume_types(id),"
+	"  host_id TEXT REFERENCES hosts(id),"
+	"  pool TEXT,"
+	"  source_image_id TEXT,"
+	"  source_volume_id TEXT,"
+	"  source_snapshot_id TEXT,"
+	"  bootable INTEGER NOT NULL DEFAULT 0,"
+	"  server_id TEXT REFERENCES servers(id) ON DELETE SET NULL,"
+	"  device TEXT,"
+	"  delete_on_termination INTEGER NOT NULL DEFAULT 0,"
+	"  claim TEXT,"
+	"  deadline INTEGER,"
+	"  fault TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  UNIQUE (server_id, device)"
+	");"
+	"CREATE INDEX volumes_project ON volumes(project_id);"
+	"CREATE INDEX volumes_server ON volumes(server_id);"
+	"CREATE TABLE snapshots ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  project_id TEXT NOT NULL REFERENCES projects(id),"
+	"  user_id TEXT NOT NULL,"
+	"  volume_id TEXT NOT NULL REFERENCES volumes(id),"
+	"  size_gb INTEGER NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('creating', 'available',"
+	"    'deleting', 'error', 'error_deleting')),"
+	"  claim TEXT,"
+	"  deadline INTEGER,"
+	"  fault TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX snapshots_volume ON snapshots(volume_id);"
+	/* Booted from a volume: the server's root disk is that volume. */
+	"ALTER TABLE servers ADD COLUMN root_volume_id TEXT;",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

@@ -17,6 +17,14 @@ struct boot_spec {
 	const char	*user_data;			/* NULL: none */
 	const char	*zone, *host;			/* NULL: any */
 	const char	*group;		/* server group; NULL: none */
+	/*
+	 * Boot from volume (a name or id) instead of image; or with
+	 * boot_volume_size > 0, from a new volume of that many GB made from
+	 * image.  delete_on_termination: the volume goes with the server.
+	 */
+	const char	*volume;
+	long long	 boot_volume_size;
+	int		 delete_on_termination;
 	/* Scheduler hints: servers (names or ids) to join or avoid. */
 	const char *const *same_host;
 	size_t		 nsame_host;

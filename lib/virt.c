@@ -361,27 +361,40 @@ virt_pool_ensure(struct virt *v, const char *name, const char *path,
 		free(epath);
 		pool = virStoragePoolDefineXML(v->conn, xml, 0);
 		free(xml);
-		if (pool == NULL)
+		/* Another process may have defined it meanwhile. */
+		if (pool == NULL &&
+		    (pool = virStoragePoolLookupByName(v->conn, name)) != NULL)
+			virResetLastError();
+		else if (pool == NULL)
 			return virt_seterr(v, NB_EFAIL, "defining storage pool "
 			    "'%s' at '%s' on %s", name, path, v->uri);
-		if (virStoragePoolBuild(pool, 0) == -1) {
+		else if (virStoragePoolBuild(pool, 0) == -1) {
 			virt_seterr(v, NB_EFAIL, "building storage pool '%s' "
 			    "at '%s' on %s", name, path, v->uri);
 			virStoragePoolUndefine(pool);
 			goto out;
 		}
-		p->created = 1;
-		/* Only a pool nubes made is set to start with the host. */
-		(void)virStoragePoolSetAutostart(pool, 1);
+		else {
+			p->created = 1;
+			/* Only a pool nubes made starts with the host. */
+			(void)virStoragePoolSetAutostart(pool, 1);
+		}
 	}
 	if ((active = virStoragePoolIsActive(pool)) == 0 &&
-	    virStoragePoolCreate(pool, 0) == -1) {
+	    virStoragePoolCreate(pool, 0) == -1 &&
+	    virStoragePoolIsActive(pool) != 1) {
 		virt_seterr(v, NB_EFAIL, "starting storage pool '%s' on %s",
 		    name, v->uri);
 		goto out;
 	}
-	if (virStoragePoolRefresh(pool, 0) == -1 ||
-	    virStoragePoolGetInfo(pool, &info) == -1) {
+	/*
+	 * A refresh is refused while another process creates a volume in
+	 * the pool ("asynchronous jobs running"); what it would add is only
+	 * a fresher free space.
+	 */
+	(void)virStoragePoolRefresh(pool, 0);
+	virResetLastError();
+	if (virStoragePoolGetInfo(pool, &info) == -1) {
 		virt_seterr(v, NB_EFAIL, "reading storage pool '%s' on %s",
 		    name, v->uri);
 		goto out;
@@ -611,18 +624,21 @@ virt_vol_resize(struct virt *v, const char *pool, const char *name,
 }
 
 int
-virt_vol_clone(struct virt *v, const char *pool, const char *from,
-    const char *name)
+virt_vol_copy(struct virt *v, const char *from_pool, const char *from,
+    const char *pool, const char *name)
 {
-	virStoragePoolPtr	 p;
-	virStorageVolPtr	 src, vol = NULL;
+	virStoragePoolPtr	 p, fp = NULL;
+	virStorageVolPtr	 src = NULL, vol = NULL;
 	char			*xml, *ename;
 	int			 rv = -1;
 
 	if ((p = pool_lookup(v, pool)) == NULL)
 		return -1;
-	if ((src = virStorageVolLookupByName(p, from)) == NULL) {
-		virt_seterr(v, NB_EFAIL, "volume '%s' in pool '%s'", from, pool);
+	if ((fp = pool_lookup(v, from_pool)) == NULL)
+		goto out;
+	if ((src = virStorageVolLookupByName(fp, from)) == NULL) {
+		virt_seterr(v, NB_EFAIL, "volume '%s' in pool '%s'", from,
+		    from_pool);
 		goto out;
 	}
 	ename = xml_escape(name);
@@ -639,10 +655,167 @@ virt_vol_clone(struct virt *v, const char *pool, const char *from,
 		virStorageVolFree(vol);
 	}
 	free(xml);
-	virStorageVolFree(src);
 out:
+	if (src != NULL)
+		virStorageVolFree(src);
+	if (fp != NULL)
+		virStoragePoolFree(fp);
 	virStoragePoolFree(p);
 	return rv;
+}
+
+int
+virt_vol_capacity(struct virt *v, const char *pool, const char *name,
+    unsigned long long *bytes)
+{
+	virStoragePoolPtr	 p;
+	virStorageVolPtr	 vol;
+	virStorageVolInfo	 info;
+	int			 rv = -1;
+
+	if ((p = pool_lookup(v, pool)) == NULL)
+		return -1;
+	if ((vol = virStorageVolLookupByName(p, name)) == NULL) {
+		if (virt_lasterr_is(VIR_ERR_NO_STORAGE_VOL)) {
+			virResetLastError();
+			nb_seterr(v->nb, NB_ENOTFOUND, "no volume '%s' in pool "
+			    "'%s' on %s", name, pool, v->uri);
+		} else
+			virt_seterr(v, NB_EFAIL, "volume '%s' in pool '%s'",
+			    name, pool);
+	} else {
+		if (virStorageVolGetInfo(vol, &info) == -1)
+			virt_seterr(v, NB_EFAIL, "volume '%s'", name);
+		else {
+			*bytes = info.capacity;
+			rv = 0;
+		}
+		virStorageVolFree(vol);
+	}
+	virStoragePoolFree(p);
+	return rv;
+}
+
+int
+virt_vol_list(struct virt *v, const char *pool, const char *prefix,
+    char ***names, size_t *n)
+{
+	virStoragePoolPtr	 p;
+	virStorageVolPtr	*vols = NULL;
+	int			 nv, i;
+
+	*names = NULL;
+	*n = 0;
+	if ((p = pool_lookup(v, pool)) == NULL)
+		return -1;
+	(void)virStoragePoolRefresh(p, 0);
+	if ((nv = virStoragePoolListAllVolumes(p, &vols, 0)) < 0) {
+		virStoragePoolFree(p);
+		return virt_seterr(v, NB_EFAIL, "listing pool '%s'", pool);
+	}
+	*names = xcalloc((size_t)nv + 1, sizeof(**names));
+	for (i = 0; i < nv; i++) {
+		const char	*name = virStorageVolGetName(vols[i]);
+
+		if (name != NULL && strncmp(name, prefix, strlen(prefix)) == 0)
+			(*names)[(*n)++] = xstrdup(name);
+		virStorageVolFree(vols[i]);
+	}
+	free(vols);
+	virStoragePoolFree(p);
+	return 0;
+}
+
+/* CONFIG always; LIVE as well when the domain runs. */
+static unsigned int
+affect_flags(virDomainPtr d)
+{
+	return VIR_DOMAIN_AFFECT_CONFIG |
+	    (virDomainIsActive(d) == 1 ? VIR_DOMAIN_AFFECT_LIVE : 0);
+}
+
+int
+virt_disk_attach(struct virt *v, const char *uuid, const char *xml)
+{
+	virDomainPtr	 d;
+	int		 rc;
+
+	if ((d = virt_lookup(v, uuid)) == NULL)
+		return -1;
+	if ((rc = virDomainAttachDeviceFlags(d, xml, affect_flags(d))) == -1)
+		virt_seterr(v, NB_EFAIL, "attaching a disk to domain %s on %s",
+		    uuid, v->uri);
+	virDomainFree(d);
+	return rc == -1 ? -1 : 0;
+}
+
+int
+virt_disk_detach(struct virt *v, const char *uuid, const char *xml, int live,
+    int config)
+{
+	virDomainPtr	 d;
+	int		 rc;
+
+	if ((d = virt_lookup(v, uuid)) == NULL)
+		return -1;
+	if ((rc = virDomainDetachDeviceFlags(d, xml,
+	    (live ? VIR_DOMAIN_AFFECT_LIVE : 0) |
+	    (config ? VIR_DOMAIN_AFFECT_CONFIG : 0))) == -1)
+		virt_seterr(v, NB_EFAIL, "detaching a disk from domain %s on %s",
+		    uuid, v->uri);
+	virDomainFree(d);
+	return rc == -1 ? -1 : 0;
+}
+
+int
+virt_domain_has_disk(struct virt *v, const char *uuid, const char *target,
+    int live)
+{
+	virDomainPtr	 d;
+	char		*xml, want[64];
+	int		 rv;
+
+	if ((d = virt_lookup(v, uuid)) == NULL)
+		return -1;
+	xml = virDomainGetXMLDesc(d, live ? 0 : VIR_DOMAIN_XML_INACTIVE);
+	virDomainFree(d);
+	if (xml == NULL)
+		return virt_seterr(v, NB_EFAIL, "XML of domain %s", uuid);
+	/* libvirt writes the target as <target dev='vdd' bus='virtio'/>. */
+	snprintf(want, sizeof(want), "<target dev='%s'", target);
+	rv = strstr(xml, want) != NULL;
+	free(xml);
+	return rv;
+}
+
+int
+virt_block_resize(struct virt *v, const char *uuid, const char *target,
+    unsigned long long bytes)
+{
+	virDomainPtr	 d;
+	int		 rc;
+
+	if ((d = virt_lookup(v, uuid)) == NULL)
+		return -1;
+	if ((rc = virDomainBlockResize(d, target, bytes,
+	    VIR_DOMAIN_BLOCK_RESIZE_BYTES)) == -1)
+		virt_seterr(v, NB_EFAIL, "resizing disk %s of domain %s on %s",
+		    target, uuid, v->uri);
+	virDomainFree(d);
+	return rc == -1 ? -1 : 0;
+}
+
+int
+virt_domain_active(struct virt *v, const char *uuid)
+{
+	virDomainPtr	 d;
+	int		 rc;
+
+	if ((d = virt_lookup(v, uuid)) == NULL)
+		return -1;
+	rc = virDomainIsActive(d);
+	virDomainFree(d);
+	return rc == -1 ? virt_seterr(v, NB_EFAIL, "domain %s", uuid) : rc;
 }
 
 int

@@ -112,8 +112,8 @@ int		 virt_pool_remove(struct virt *v, const char *name);
  * failure (NB_ECONFLICT when it exists); virt_vol_overlay() makes a qcow2
  * volume of capacity bytes backed by the volume at backing (NULL: a
  * blank one); virt_vol_resize() grows one to capacity bytes;
- * virt_vol_clone() copies volume from into a new qcow2 volume name,
- * backing data included; virt_vol_delete() removes one, a missing one
+ * virt_vol_copy() copies volume from of from_pool into a new qcow2
+ * volume name of pool, backing data included; virt_vol_delete() removes one, a missing one
  * being fine.  *path (the volume's path on the host) is the caller's to
  * free.
  */
@@ -128,8 +128,14 @@ int		 virt_vol_overlay(struct virt *v, const char *pool,
 		    char **path);
 int		 virt_vol_resize(struct virt *v, const char *pool,
 		    const char *name, unsigned long long capacity);
-int		 virt_vol_clone(struct virt *v, const char *pool,
-		    const char *from, const char *name);
+int		 virt_vol_copy(struct virt *v, const char *from_pool,
+		    const char *from, const char *pool, const char *name);
+/* The capacity of a volume in bytes; NB_ENOTFOUND when missing. */
+int		 virt_vol_capacity(struct virt *v, const char *pool,
+		    const char *name, unsigned long long *bytes);
+/* The names of pool's volumes that start with prefix (to free each). */
+int		 virt_vol_list(struct virt *v, const char *pool,
+		    const char *prefix, char ***names, size_t *n);
 int		 virt_vol_delete(struct virt *v, const char *pool,
 		    const char *name);
 
@@ -141,6 +147,24 @@ struct virt_domain_info {
 };
 int		 virt_list_domains(struct virt *v, const char *prefix,
 		    struct virt_domain_info **out, size_t *n);
+
+/*
+ * Disks of a domain: attach the <disk> element xml, in its definition
+ * and, when it runs, live; detach it from the running domain (live)
+ * and from its definition (config), as asked; whether its live (or defined)
+ * XML has a disk at target ("vdd"): 1, 0 or -1; grow the disk at
+ * target of a running domain to bytes.
+ */
+int		 virt_disk_attach(struct virt *v, const char *uuid,
+		    const char *xml);
+int		 virt_disk_detach(struct virt *v, const char *uuid,
+		    const char *xml, int live, int config);
+int		 virt_domain_has_disk(struct virt *v, const char *uuid,
+		    const char *target, int live);
+int		 virt_block_resize(struct virt *v, const char *uuid,
+		    const char *target, unsigned long long bytes);
+/* Whether the domain runs: 1, 0, or -1 (NB_ENOTFOUND when none). */
+int		 virt_domain_active(struct virt *v, const char *uuid);
 
 /* What virt_domain_op() does to a domain. */
 enum virt_op {

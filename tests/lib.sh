@@ -156,9 +156,13 @@ use_libvirt() {
 		exit 1
 	}
 	pool=nubes-test-$$
+	vpool=nubes-test-vol-$$
 	cat >> "$CLOUD_CONFIG" <<CONF
 storage_pool = $pool
 storage_pool_path = $T/pool
+[volume]
+storage_pool = $vpool
+storage_pool_path = $T/volumes
 CONF
 	: > "$T/domains"
 	trap 'libvirt_cleanup; rm -rf "$T"' EXIT
@@ -169,13 +173,16 @@ libvirt_cleanup() {
 		virsh -q -c qemu:///system destroy "nubes-$tap_s" >/dev/null 2>&1
 		virsh -q -c qemu:///system undefine "nubes-$tap_s" >/dev/null 2>&1
 	done
-	for tap_v in $(virsh -q -c qemu:///system vol-list "$pool" 2>/dev/null |
-	    awk '{ print $1 }'); do
-		virsh -q -c qemu:///system vol-delete --pool "$pool" "$tap_v" \
+	for tap_p in "$pool" "$vpool"; do
+		for tap_v in $(virsh -q -c qemu:///system vol-list "$tap_p" \
+		    2>/dev/null | awk '{ print $1 }'); do
+			virsh -q -c qemu:///system vol-delete --pool "$tap_p" \
+			    "$tap_v" >/dev/null 2>&1
+		done
+		virsh -q -c qemu:///system pool-destroy "$tap_p" >/dev/null 2>&1
+		virsh -q -c qemu:///system pool-undefine "$tap_p" \
 		    >/dev/null 2>&1
 	done
-	virsh -q -c qemu:///system pool-destroy "$pool" >/dev/null 2>&1
-	virsh -q -c qemu:///system pool-undefine "$pool" >/dev/null 2>&1
 }
 
 # Test files that run guests take turns: on 2 cores, TCG guests booting
