@@ -271,6 +271,10 @@ boot_volume_check(struct nb *nb, const struct boot_spec *b,
 	if (rc != 1)
 		return rc == 0 ? nb_seterr(nb, NB_ENOTFOUND, "volume '%s' not "
 		    "found", b->volume) : -1;
+	if (db_int(nb, 0, "SELECT count(*) FROM snapshots WHERE volume_id = ?1"
+	    " AND status = 'creating'", "s", c->volume.id) > 0)
+		return nb_seterr(nb, NB_ECONFLICT, "volume '%s' is being "
+		    "snapshotted: wait for it", b->volume);
 	c->disk_gb = c->ephemeral_gb + (c->swap_mib + 1023) / 1024;
 	return 0;
 }
@@ -1165,8 +1169,8 @@ boot_record(struct nb *nb, const struct boot_one *o, int ok,
 	    " claim = NULL, deadline = NULL WHERE id = (SELECT root_volume_id"
 	    " FROM servers WHERE id = ?1)" : "UPDATE volumes SET status ="
 	    " 'available', server_id = NULL, device = NULL, claim = NULL,"
-	    " deadline = NULL WHERE id = (SELECT root_volume_id FROM servers"
-	    " WHERE id = ?1)", "s", o->id) == -1 ||
+	    " deadline = NULL, delete_on_termination = 0 WHERE id = (SELECT"
+	    " root_volume_id FROM servers WHERE id = ?1)", "s", o->id) == -1 ||
 	    server_event(nb, o->id, "create", started, ok, fault) == -1 ||
 	    event_record(nb, "server:create", "server", o->id, o->name, ok,
 	    fault) == -1 || db_commit(nb) == -1) {
@@ -1220,6 +1224,9 @@ boot_source_check(struct nb *nb, const struct boot_spec *b)
 	if (b->volume != NULL && b->image != NULL)
 		return nb_seterr(nb, NB_EUSAGE, "give --image or --volume, not "
 		    "both");
+	if ((b->volume != NULL || b->boot_volume_size > 0) && b->host != NULL)
+		return nb_seterr(nb, NB_EUSAGE, "--host does not go with a boot "
+		    "volume: the server goes to its volume's host");
 	if (b->volume == NULL && b->image == NULL)
 		return nb_seterr(nb, NB_EUSAGE, "give --image or --volume");
 	if (b->boot_volume_size != 0 && (b->image == NULL ||
@@ -1251,6 +1258,23 @@ boot_from_new_volume(struct nb *nb, const struct boot_spec *b,
 	struct nb_error		 keep;
 	char			*id;
 
+	/* What a boot from the image would refuse, before making anything. */
+	{
+		struct boot_ctx	 c;
+		int		 rc;
+
+		memset(&c, 0, sizeof(c));
+		rc = resource_resolve(nb, &res_flavor, b->flavor,
+		    &c.flavor) == -1 || load_flavor(nb, b->flavor, &c) == -1 ?
+		    -1 : 0;
+		c.flavor_disk_gb = 0;	/* the root disk is the volume */
+		if (rc == 0 && (resource_resolve(nb, &res_image, b->image,
+		    &c.image) == -1 || load_image(nb, b->image, &c) == -1))
+			rc = -1;
+		boot_ctx_release(&c);
+		if (rc == -1)
+			return NULL;
+	}
 	memset(&vs, 0, sizeof(vs));
 	vs.name = b->name;
 	vs.size_gb = b->boot_volume_size;

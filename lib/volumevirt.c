@@ -443,6 +443,7 @@ volume_create(struct nb *nb, const struct volume_spec *s)
 		goto out;
 	}
 	nb_clearerr(nb);
+	crash_point("volume:create-made");
 	if (record(nb, "volumes", "volume", id, s->name, "create",
 	    "available", 1, NULL, NULL) == -1)
 		goto out;

@@ -210,9 +210,16 @@ expect 0 "delete the reader" cloud-server-delete reader
 check "  ... the copy is available again" test "$(status copy)" = available
 
 # kill -9 during a create and during an attach.
-NUBES_CRASH_AT=volume:create cloud-volume-create --size 1 crashed \
+NUBES_CRASH_AT=volume:create cloud-volume-create --image tiny crashed \
     >/dev/null 2>&1
-check "a create killed mid-way (status $?)" test "$(status crashed)" = creating
+check "a create from the image killed mid-way (status $?)" \
+    test "$(status crashed)" = creating
+NUBES_CRASH_AT=volume:create-made cloud-volume-create --image tiny crashed2 \
+    >/dev/null 2>&1
+c2=$(cloud-volume-show crashed2 -f value -c id)
+check "a create from the image killed once its volume was made (status $?)" \
+    sh -c "[ \"\$(cloud-volume-show crashed2 -f value -c status)\" = creating ] &&
+    $v vol-list $vpool | grep -q nubes-vol-$c2"
 NUBES_CRASH_AT=volume:attach cloud-volume-attach copy writer >/dev/null 2>&1
 check "an attach killed after libvirt attached (status $?)" \
     test "$(status copy)" = attaching
@@ -221,6 +228,10 @@ expect 0 "one cloud-reconcile" as "$ADMIN_TOKEN" cloud-reconcile -f value \
 check "  ... the killed create is in error" test "$(status crashed)" = error
 check "  ... with nothing of it in the pool" sh -c "! $v vol-list $vpool |
     grep -q nubes-vol-$(cloud-volume-show crashed -f value -c id)"
+check "  ... so is the one killed after its volume was made" \
+    test "$(status crashed2)" = error
+check "  ... whose volume is gone from the pool" sh -c \
+    "! $v vol-list $vpool | grep -q nubes-vol-$c2"
 check "  ... the killed attach is in-use, as libvirt shows" \
     test "$(status copy)" = in-use
 run sqlite3 "$db" "SELECT count(*) FROM volumes WHERE claim IS NOT NULL
@@ -231,9 +242,9 @@ expect 0 "a second cloud-reconcile" as "$ADMIN_TOKEN" cloud-reconcile \
 out_is "" "  ... has nothing left to do"
 expect 0 "detach the copy" cloud-volume-detach copy
 
-# Quota: 5 creates at once against a quota of the 4 volumes there are
+# Quota: 5 creates at once against a quota of the 5 volumes there are
 # plus 2.
-as "$ADMIN_TOKEN" cloud-quota-set demo --volumes 6
+as "$ADMIN_TOKEN" cloud-quota-set demo --volumes 7
 for i in 1 2 3 4 5; do
 	(cloud-volume-create --size 1 "p$i" >/dev/null 2>"$T/p$i.err"
 	echo $? > "$T/p$i.rc") &
@@ -246,8 +257,8 @@ check "exactly 2 of 5 parallel creates pass the quota" \
     test "$(cat "$T"/p*.rc | grep -cx 0)" = 2
 check "  ... the other 3 exit 5, quota exceeded" \
     test "$(cat "$T"/p*.err | grep -c 'quota exceeded for volumes')" = 3
-check "  ... the project has 6 volumes" \
-    test "$(cloud-volume-list -f value -c id | wc -l)" = 6
+check "  ... the project has 7 volumes" \
+    test "$(cloud-volume-list -f value -c id | wc -l)" = 7
 
 # Clean up: every volume and the snapshot go, nothing stays in the pool.
 expect 0 "delete the snapshot" cloud-snapshot-delete snap
