@@ -50,6 +50,8 @@ main(int argc, char *argv[])
 	else {
 		if (image_reconcile(nb, dry_run, t) == -1)
 			rval = prog_error(nb, NULL);
+		if (migration_reconcile(nb, dry_run, t) == -1)
+			rval = prog_error(nb, NULL);
 		if (server_reconcile(nb, dry_run, fix, t) == -1)
 			rval = prog_error(nb, NULL);
 		if (volume_reconcile(nb, dry_run, fix, t) == -1)

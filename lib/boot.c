@@ -768,7 +768,7 @@ server_volume(char *buf, size_t len, const char *id, const char *what)
 }
 
 /* What a server owns in its host's pool. */
-static const char *const server_volumes[] = {
+const char *const server_volumes[] = {
 	"disk", "config", "ephemeral", "swap", "disk-resize", NULL
 };
 
@@ -861,7 +861,7 @@ static const char define_sql[] =
     " CASE WHEN ?2 THEN s.old_swap_mib ELSE s.swap_mib END, i.disk_format,"
     " i.kernel_id, k.size, i.ramdisk_id, r.size,"
     " (SELECT value FROM image_properties WHERE image_id = i.id"
-    "  AND key = 'os_command_line'), s.root_volume_id, rv.pool"
+    "  AND key = 'os_command_line'), s.root_volume_id, rv.pool, rv.format"
     " FROM servers s LEFT JOIN images i ON i.id = s.image_id"
     " LEFT JOIN images k ON k.id = i.kernel_id"
     " LEFT JOIN images r ON r.id = i.ramdisk_id"
@@ -911,8 +911,8 @@ attached_volumes(struct nb *nb, struct virt *v, const char *id,
 	size_t		 i;
 	char		 name[96];
 
-	if ((a->t = t = db_table(nb, "SELECT id, device, pool FROM volumes"
-	    " WHERE server_id = ?1 AND status IN ('in-use', 'detaching')"
+	if ((a->t = t = db_table(nb, "SELECT id, device, pool, format"
+	    " FROM volumes WHERE server_id = ?1 AND status IN ('in-use', 'detaching')"
 	    " AND id IS NOT (SELECT root_volume_id FROM servers WHERE id = ?1)"
 	    " ORDER BY device", "s", id)) == NULL)
 		return -1;
@@ -925,7 +925,7 @@ attached_volumes(struct nb *nb, struct virt *v, const char *id,
 		if (virt_vol_path(v, r[2], name, &a->paths[a->n]) == -1)
 			return -1;
 		a->disks[a->n].path = a->paths[a->n];
-		a->disks[a->n].format = "qcow2";
+		a->disks[a->n].format = r[3];
 		a->disks[a->n].target = r[1];
 		a->disks[a->n].serial = r[0];
 		a->n++;
@@ -937,6 +937,20 @@ int
 server_define(struct nb *nb, struct virt *v, const char *id,
     const char *host_id, const char *pool, int old)
 {
+	char	*xml;
+	int	 rv;
+
+	if ((xml = server_xml(nb, v, id, host_id, pool, old)) == NULL)
+		return -1;
+	rv = virt_define(v, xml);
+	free(xml);
+	return rv;
+}
+
+char *
+server_xml(struct nb *nb, struct virt *v, const char *id,
+    const char *host_id, const char *pool, int old)
+{
 	struct guest_domain	 dom;
 	struct table		*t;
 	char			**r, *console = NULL, *xml = NULL, *fmt = NULL;
@@ -944,13 +958,13 @@ server_define(struct nb *nb, struct virt *v, const char *id,
 	char			*swap = NULL, *kernel = NULL, *ramdisk = NULL;
 	char			 domname[64];
 	struct attached		 vols = { NULL, NULL, 0, NULL };
-	int			 rv = -1;
 
 	if ((t = db_table(nb, define_sql, "sd", id, old)) == NULL)
-		return -1;
+		return NULL;
 	if (t->nrows != 1 || t->cells[5] == NULL) {
 		table_free(t);
-		return nb_seterr(nb, NB_ENOTFOUND, "server %s not found", id);
+		nb_seterr(nb, NB_ENOTFOUND, "server %s not found", id);
+		return NULL;
 	}
 	r = t->cells;
 	if (r[15] != NULL) {
@@ -993,7 +1007,7 @@ server_define(struct nb *nb, struct virt *v, const char *id,
 	dom.vcpus = strtoll(r[5], NULL, 10);
 	dom.ram_mib = strtoll(r[6], NULL, 10);
 	dom.root_path = root;
-	dom.root_format = "qcow2";
+	dom.root_format = r[15] != NULL ? r[17] : "qcow2";
 	dom.config_iso_path = iso;
 	dom.ephemeral_path = eph;
 	dom.swap_path = swap;
@@ -1013,10 +1027,8 @@ server_define(struct nb *nb, struct virt *v, const char *id,
 	if (flavor_tuning(nb, r[3], &dom) == -1)
 		goto out;
 	xml = domain_xml(&dom);
-	rv = virt_define(v, xml);
 out:
 	free(console);
-	free(xml);
 	free(fmt);
 	free(root);
 	free(iso);
@@ -1026,7 +1038,7 @@ out:
 	free(ramdisk);
 	attached_free(&vols);
 	table_free(t);
-	return rv;
+	return xml;
 }
 
 /* The config drive of a new server, made here and streamed to the pool. */
@@ -1564,7 +1576,8 @@ reconcile_host(struct nb *nb, const char *host_id, const char *uri,
 				state = doms[j].state;
 		busy = r[3] != NULL && claim_alive(r[4]) &&
 		    (r[5] == NULL || strtoll(r[5], NULL, 10) > now);
-		if (busy)
+		/* A move is migration_reconcile()'s, which runs first. */
+		if (busy || (r[3] != NULL && strcmp(r[3], "migrating") == 0))
 			continue;
 		if (r[3] != NULL && strncmp(r[3], "resize", 6) == 0) {
 			/*

@@ -424,7 +424,8 @@ resize_disks(struct virt *v, const struct srv *s, long long root_gb,
 	server_volume(backup, sizeof(backup), s->ref.id, "disk-resize");
 	server_volume(eph, sizeof(eph), s->ref.id, "ephemeral");
 	if (root_gb > s->root_gb && (virt_vol_delete(v, s->pool,
-	    backup) == -1 || virt_vol_copy(v, s->pool, disk, s->pool, backup) == -1 ||
+	    backup) == -1 ||
+	    virt_vol_copy(v, s->pool, disk, s->pool, backup, "qcow2") == -1 ||
 	    virt_vol_resize(v, s->pool, disk,
 	    (unsigned long long)root_gb * GIB) == -1))
 		return -1;
@@ -461,7 +462,7 @@ restore_disks(struct nb *nb, struct virt *v, const struct srv *s,
 	if (virt_vol_path(v, s->pool, backup, &path) == 0) {
 		free(path);
 		if (virt_vol_delete(v, s->pool, disk) == -1 ||
-		    virt_vol_copy(v, s->pool, backup, s->pool, disk) == -1 ||
+		    virt_vol_copy(v, s->pool, backup, s->pool, disk, "qcow2") == -1 ||
 		    virt_vol_delete(v, s->pool, backup) == -1)
 			return -1;
 	} else if (nb->errcode != NB_ENOTFOUND)

@@ -426,6 +426,8 @@ static const char *const migrations[] = {
 	"  server_id TEXT REFERENCES servers(id) ON DELETE SET NULL,"
 	"  device TEXT,"
 	"  delete_on_termination INTEGER NOT NULL DEFAULT 0,"
+	/* qcow2 in file pools, raw in block pools (LVM, RBD). */
+	"  format TEXT NOT NULL DEFAULT 'qcow2',"
 	"  claim TEXT,"
 	"  deadline INTEGER,"
 	"  fault TEXT,"
@@ -453,6 +455,50 @@ static const char *const migrations[] = {
 	"CREATE INDEX snapshots_volume ON snapshots(volume_id);"
 	/* Booted from a volume: the server's root disk is that volume. */
 	"ALTER TABLE servers ADD COLUMN root_volume_id TEXT;",
+
+	/*
+	 * 7 -> 8: migrations (Nova's): a server's move from one host to
+	 * another.  While one runs, the destination claims the server's
+	 * sizes too (kept by triggers on the host row, as servers' are), so
+	 * parallel boots and moves never overcommit it; the server's own
+	 * claim moves with its host_id when the move is recorded done.
+	 */
+	"CREATE TABLE migrations ("
+	"  id TEXT PRIMARY KEY,"
+	"  server_id TEXT NOT NULL,"
+	"  server_name TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('live', 'block', 'cold',"
+	"    'evacuation')),"
+	"  status TEXT NOT NULL CHECK (status IN ('running', 'completed',"
+	"    'failed', 'aborted')),"
+	"  source_host_id TEXT NOT NULL,"
+	"  dest_host_id TEXT NOT NULL REFERENCES hosts(id),"
+	"  vcpus INTEGER NOT NULL,"
+	"  ram_mib INTEGER NOT NULL,"
+	"  disk_gb INTEGER NOT NULL,"
+	"  user_id TEXT,"
+	"  claim TEXT,"
+	"  deadline INTEGER,"
+	"  started_at INTEGER NOT NULL,"
+	"  finished_at INTEGER,"
+	"  downtime_ms INTEGER,"
+	"  bytes INTEGER,"
+	"  fault TEXT"
+	");"
+	"CREATE INDEX migrations_server ON migrations(server_id);"
+	"CREATE TRIGGER migrations_claim_take AFTER INSERT ON migrations"
+	"  WHEN NEW.status = 'running' BEGIN"
+	"  UPDATE hosts SET vcpus_used = vcpus_used + NEW.vcpus,"
+	"    ram_used_mib = ram_used_mib + NEW.ram_mib,"
+	"    disk_used_gb = disk_used_gb + NEW.disk_gb"
+	"    WHERE id = NEW.dest_host_id; END;"
+	"CREATE TRIGGER migrations_claim_release AFTER UPDATE OF status"
+	"  ON migrations WHEN OLD.status = 'running'"
+	"  AND NEW.status <> 'running' BEGIN"
+	"  UPDATE hosts SET vcpus_used = vcpus_used - OLD.vcpus,"
+	"    ram_used_mib = ram_used_mib - OLD.ram_mib,"
+	"    disk_used_gb = disk_used_gb - OLD.disk_gb"
+	"    WHERE id = OLD.dest_host_id; END;",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

@@ -194,3 +194,36 @@ server_check_unlocked(struct nb *nb, const char *id, const char *server)
 		    "cloud-server-unlock it first", server);
 	return 0;
 }
+
+struct table *
+migration_list(struct nb *nb, const char *server)
+{
+	static const char sql[] =
+	    "SELECT m.id, m.server_name AS server, m.kind, m.status,"
+	    " sh.name AS source, dh.name AS dest,"
+	    " m.started_at AS \"started_at:t\","
+	    " m.finished_at AS \"finished_at:t\","
+	    " m.finished_at - m.started_at AS \"duration_s:n\","
+	    " m.downtime_ms AS \"downtime_ms:n\", m.bytes AS \"bytes:n\","
+	    " m.fault, m.server_id, m.user_id"
+	    " FROM migrations m LEFT JOIN hosts sh ON sh.id = m.source_host_id"
+	    " LEFT JOIN hosts dh ON dh.id = m.dest_host_id"
+	    " WHERE ?1 IS NULL OR m.server_id = ?1"
+	    " ORDER BY m.started_at DESC, m.rowid DESC";
+	struct ref	 ref = { 0 };
+	struct table	*t;
+
+	if (policy_check(nb, "migration:list", NULL, NULL) == -1)
+		return NULL;
+	if (server != NULL && resource_resolve(nb, &res_server, server,
+	    &ref) == -1) {
+		/* A deleted server's migrations: by its id. */
+		if (!uuid_valid(server))
+			return NULL;
+		nb_clearerr(nb);
+		return db_table(nb, sql, "s", server);
+	}
+	t = db_table(nb, sql, "s", server != NULL ? ref.id : NULL);
+	ref_release(&ref);
+	return t;
+}

@@ -89,6 +89,33 @@ int		 server_resize(struct nb *, const char *server,
 		    const char *flavor, char **explain);
 int		 server_resize_finish(struct nb *, const char *server,
 		    int confirm);
+/*
+ * Migration (migrate.c): move a running server live to the host the
+ * scheduler chooses (or host, cloud admins only), peer to peer through
+ * libvirt; with block, its disks are copied too (hosts that do not share
+ * storage).  The server's row changes host only when libvirt reports
+ * success.  timeout 0: Nova's completion timeout, 800 s per GiB of RAM;
+ * past it the move is aborted.  progress: on stderr.
+ */
+struct migrate_spec {
+	const char	*server, *host;
+	int		 live, block, auto_converge, progress;
+	long long	 timeout;
+};
+int		 server_migrate(struct nb *, const struct migrate_spec *,
+		    char **explain);
+/* Abort the migration of server in flight (its process records it). */
+int		 server_migrate_abort(struct nb *, const char *server);
+/* Migrations, newest first; of one server, or all (cloud admins). */
+struct table	*migration_list(struct nb *, const char *server);
+/*
+ * cloud-reconcile's part for migrations whose process died: the server
+ * is where libvirt runs its domain, the other host's claim is released
+ * and its copies of the disks removed.  Runs before server_reconcile().
+ */
+int		 migration_reconcile(struct nb *, int dry_run,
+		    struct table *t);
+
 /* Destroy the server's domain, remove its disks, forget it. */
 int		 server_delete(struct nb *, const char *server);
 /*
@@ -114,7 +141,10 @@ struct table	*server_list(struct nb *, const struct server_filter *);
  */
 char		*server_console(struct nb *, const char *server, long lines);
 struct table	*server_events(struct nb *, const char *server);
-/* Server groups: policy affinity, anti-affinity, soft-affinity, soft-anti-affinity. */
+/*
+ * Server groups: policy affinity, anti-affinity, soft-affinity or
+ * soft-anti-affinity.
+ */
 struct table	*server_group_create(struct nb *, const char *name,
 		    const char *policy);
 struct table	*server_group_list(struct nb *, int all_projects);

@@ -47,6 +47,13 @@ void	 boot_undo(struct nb *, struct virt *, const char *id,
 int	 server_define(struct nb *, struct virt *, const char *id,
 	    const char *host_id, const char *pool, int old);
 
+/* The domain XML server_define() defines, for a host; to free. */
+char	*server_xml(struct nb *, struct virt *, const char *id,
+	    const char *host_id, const char *pool, int old);
+
+/* The volume names a server owns in its host's pool, NULL-terminated. */
+extern const char *const server_volumes[];
+
 /* Wait until the domain is in state, at most seconds; 0 or -1. */
 int	 wait_state(struct virt *, const char *id, const char *state,
 	    int seconds);

@@ -623,9 +623,63 @@ virt_vol_resize(struct virt *v, const char *pool, const char *name,
 	return rv;
 }
 
+/* The <format> element of a new volume: none for raw. */
+static const char *
+format_xml(const char *format)
+{
+	return strcmp(format, "qcow2") == 0 ? "<format type='qcow2'/>" : "";
+}
+
+int
+virt_pool_vol_format(struct virt *v, const char *pool, char buf[8])
+{
+	virStoragePoolPtr	 p;
+	char			*xml;
+	int			 file;
+
+	if ((p = pool_lookup(v, pool)) == NULL)
+		return -1;
+	xml = virStoragePoolGetXMLDesc(p, 0);
+	virStoragePoolFree(p);
+	if (xml == NULL)
+		return virt_seterr(v, NB_EFAIL, "storage pool '%s' on %s", pool,
+		    v->uri);
+	/* Pools of files take qcow2; block pools (LVM, RBD...) raw. */
+	file = strstr(xml, "<pool type='dir'") != NULL ||
+	    strstr(xml, "<pool type='fs'") != NULL ||
+	    strstr(xml, "<pool type='netfs'") != NULL;
+	free(xml);
+	snprintf(buf, 8, "%s", file ? "qcow2" : "raw");
+	return 0;
+}
+
+int
+virt_vol_blank(struct virt *v, const char *pool, const char *name,
+    const char *format, unsigned long long capacity)
+{
+	virStoragePoolPtr	 p;
+	virStorageVolPtr	 vol;
+	char			*xml, *ename;
+
+	if ((p = pool_lookup(v, pool)) == NULL)
+		return -1;
+	ename = xml_escape(name);
+	xasprintf(&xml, "<volume><name>%s</name><capacity unit='B'>%llu"
+	    "</capacity><target>%s<permissions><mode>0644</mode>"
+	    "</permissions></target></volume>", ename, capacity,
+	    format_xml(format));
+	free(ename);
+	vol = vol_create(v, p, name, xml);
+	free(xml);
+	if (vol != NULL)
+		virStorageVolFree(vol);
+	virStoragePoolFree(p);
+	return vol == NULL ? -1 : 0;
+}
+
 int
 virt_vol_copy(struct virt *v, const char *from_pool, const char *from,
-    const char *pool, const char *name)
+    const char *pool, const char *name, const char *format)
 {
 	virStoragePoolPtr	 p, fp = NULL;
 	virStorageVolPtr	 src = NULL, vol = NULL;
@@ -643,8 +697,8 @@ virt_vol_copy(struct virt *v, const char *from_pool, const char *from,
 	}
 	ename = xml_escape(name);
 	xasprintf(&xml, "<volume><name>%s</name><capacity unit='B'>0"
-	    "</capacity><target><format type='qcow2'/><permissions><mode>0644"
-	    "</mode></permissions></target></volume>", ename);
+	    "</capacity><target>%s<permissions><mode>0644</mode>"
+	    "</permissions></target></volume>", ename, format_xml(format));
 	free(ename);
 	if ((vol = virStorageVolCreateXMLFrom(p, xml, src, 0)) == NULL)
 		virt_seterr(v, virt_lasterr_is(VIR_ERR_STORAGE_VOL_EXIST) ?
@@ -825,8 +879,15 @@ virt_vol_delete(struct virt *v, const char *pool, const char *name)
 	virStorageVolPtr	 vol;
 	int			 rv = 0;
 
-	if ((p = pool_lookup(v, pool)) == NULL)
-		return -1;
+	/* No pool, no volume: what was to go is not there. */
+	if ((p = virStoragePoolLookupByName(v->conn, pool)) == NULL) {
+		if (virt_lasterr_is(VIR_ERR_NO_STORAGE_POOL)) {
+			virResetLastError();
+			return 0;
+		}
+		return virt_seterr(v, NB_EFAIL, "storage pool '%s' on %s",
+		    pool, v->uri);
+	}
 	if ((vol = virStorageVolLookupByName(p, name)) == NULL)
 		virResetLastError();
 	else {
@@ -909,6 +970,193 @@ virt_domain_op(struct virt *v, const char *uuid, enum virt_op op)
 	}
 	if (rc == -1)
 		virt_seterr(v, NB_EFAIL, "domain %s on %s", uuid, v->uri);
+	virDomainFree(d);
+	return rc == -1 ? -1 : 0;
+}
+
+int
+virt_vol_transfer(struct virt *from, const char *from_pool, const char *name,
+    struct virt *to, const char *to_pool, const char *format)
+{
+	virStoragePoolPtr	 fp = NULL, tp = NULL;
+	virStorageVolPtr	 src = NULL, dst = NULL;
+	virStreamPtr		 in = NULL, out = NULL;
+	virStorageVolInfo	 info;
+	char			*xml = NULL, *ename, buf[256 * 1024];
+	int			 n, rv = -1;
+
+	if ((fp = pool_lookup(from, from_pool)) == NULL ||
+	    (tp = pool_lookup(to, to_pool)) == NULL)
+		goto out;
+	if ((src = virStorageVolLookupByName(fp, name)) == NULL ||
+	    virStorageVolGetInfo(src, &info) == -1) {
+		virt_seterr(from, NB_EFAIL, "volume '%s' in pool '%s'", name,
+		    from_pool);
+		goto out;
+	}
+	ename = xml_escape(name);
+	xasprintf(&xml, "<volume><name>%s</name><capacity unit='B'>%llu"
+	    "</capacity><target><format type='%s'/><permissions><mode>0644"
+	    "</mode></permissions></target></volume>", ename, info.capacity,
+	    format);
+	free(ename);
+	if ((dst = vol_create(to, tp, name, xml)) == NULL)
+		goto out;
+	/* The bytes as they are on disk, from one host's stream to the other's. */
+	if ((in = virStreamNew(from->conn, 0)) == NULL ||
+	    virStorageVolDownload(src, in, 0, 0, 0) == -1) {
+		virt_seterr(from, NB_EFAIL, "downloading volume '%s' from %s",
+		    name, from->uri);
+		goto fail;
+	}
+	if ((out = virStreamNew(to->conn, 0)) == NULL ||
+	    virStorageVolUpload(dst, out, 0, 0, 0) == -1) {
+		virt_seterr(to, NB_EFAIL, "uploading volume '%s' to %s", name,
+		    to->uri);
+		goto fail;
+	}
+	while ((n = virStreamRecv(in, buf, sizeof(buf))) > 0) {
+		int	 off, w;
+
+		for (off = 0; off < n; off += w)
+			if ((w = virStreamSend(out, buf + off,
+			    (size_t)(n - off))) <= 0) {
+				virt_seterr(to, NB_EFAIL, "uploading volume "
+				    "'%s' to %s", name, to->uri);
+				goto fail;
+			}
+	}
+	if (n < 0 || virStreamFinish(in) == -1) {
+		virt_seterr(from, NB_EFAIL, "downloading volume '%s' from %s",
+		    name, from->uri);
+		goto fail;
+	}
+	in = (virStreamFree(in), NULL);
+	if (virStreamFinish(out) == -1) {
+		virt_seterr(to, NB_EFAIL, "uploading volume '%s' to %s", name,
+		    to->uri);
+		goto fail;
+	}
+	rv = 0;
+	goto out;
+fail:
+	if (in != NULL)
+		virStreamAbort(in);
+	if (out != NULL)
+		virStreamAbort(out);
+	virStorageVolDelete(dst, 0);
+out:
+	if (in != NULL)
+		virStreamFree(in);
+	if (out != NULL)
+		virStreamFree(out);
+	if (src != NULL)
+		virStorageVolFree(src);
+	if (dst != NULL)
+		virStorageVolFree(dst);
+	if (fp != NULL)
+		virStoragePoolFree(fp);
+	if (tp != NULL)
+		virStoragePoolFree(tp);
+	free(xml);
+	return rv;
+}
+
+int
+virt_migrate_live(struct virt *v, const char *uuid, const char *dest_uri,
+    const char *address, const char *dest_xml, int block, int auto_converge)
+{
+	virDomainPtr		 d;
+	virTypedParameterPtr	 params = NULL;
+	char			*muri = NULL;
+	int			 np = 0, maxp = 0, rc = -1;
+	unsigned int		 flags;
+
+	if ((d = virt_lookup(v, uuid)) == NULL)
+		return -1;
+	flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER |
+	    VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE |
+	    (block ? VIR_MIGRATE_NON_SHARED_INC : 0) |
+	    (auto_converge ? VIR_MIGRATE_AUTO_CONVERGE : 0);
+	/*
+	 * The destination's address, given: libvirt would offer the
+	 * destination's hostname, which need not resolve from the source.
+	 */
+	if (address != NULL) {
+		xasprintf(&muri, "tcp://%s", address);
+		if (virTypedParamsAddString(&params, &np, &maxp,
+		    VIR_MIGRATE_PARAM_URI, muri) == -1 ||
+		    virTypedParamsAddString(&params, &np, &maxp,
+		    VIR_MIGRATE_PARAM_LISTEN_ADDRESS, address) == -1) {
+			virt_seterr(v, NB_EFAIL, "migration parameters");
+			goto out;
+		}
+	}
+	if (dest_xml != NULL && virTypedParamsAddString(&params, &np, &maxp,
+	    VIR_MIGRATE_PARAM_DEST_XML, dest_xml) == -1) {
+		virt_seterr(v, NB_EFAIL, "migration parameters");
+		goto out;
+	}
+	if ((rc = virDomainMigrateToURI3(d, dest_uri, params, (unsigned)np,
+	    flags)) == -1)
+		virt_seterr(v, virt_lasterr_is(VIR_ERR_OPERATION_ABORTED) ?
+		    NB_ECONFLICT : NB_EFAIL, "migrating domain %s from %s to %s",
+		    uuid, v->uri, dest_uri);
+out:
+	virTypedParamsFree(params, np);
+	free(muri);
+	virDomainFree(d);
+	return rc == -1 ? -1 : 0;
+}
+
+int
+virt_job_progress(struct virt *v, const char *uuid, int completed,
+    struct virt_job *j)
+{
+	virDomainPtr		 d;
+	virTypedParameterPtr	 params = NULL;
+	int			 type, np = 0, rc;
+	unsigned long long	 u;
+
+	memset(j, 0, sizeof(*j));
+	if ((d = virt_lookup(v, uuid)) == NULL)
+		return -1;
+	rc = virDomainGetJobStats(d, &type, &params, &np,
+	    completed ? VIR_DOMAIN_JOB_STATS_COMPLETED : 0);
+	virDomainFree(d);
+	if (rc == -1)
+		return virt_seterr(v, NB_EFAIL, "job of domain %s", uuid);
+	j->active = type != VIR_DOMAIN_JOB_NONE;
+	if (virTypedParamsGetULLong(params, np, VIR_DOMAIN_JOB_TIME_ELAPSED,
+	    &u) == 1)
+		j->elapsed_ms = u;
+	if (virTypedParamsGetULLong(params, np, VIR_DOMAIN_JOB_DOWNTIME,
+	    &u) == 1)
+		j->downtime_ms = u;
+	if (virTypedParamsGetULLong(params, np, VIR_DOMAIN_JOB_DATA_PROCESSED,
+	    &u) == 1)
+		j->processed = u;
+	if (virTypedParamsGetULLong(params, np, VIR_DOMAIN_JOB_DATA_TOTAL,
+	    &u) == 1)
+		j->total = u;
+	if (virTypedParamsGetULLong(params, np, VIR_DOMAIN_JOB_DATA_REMAINING,
+	    &u) == 1)
+		j->remaining = u;
+	virTypedParamsFree(params, np);
+	return 0;
+}
+
+int
+virt_job_abort(struct virt *v, const char *uuid)
+{
+	virDomainPtr	 d;
+	int		 rc;
+
+	if ((d = virt_lookup(v, uuid)) == NULL)
+		return -1;
+	if ((rc = virDomainAbortJob(d)) == -1)
+		virt_seterr(v, NB_ECONFLICT, "aborting the job of domain %s on "
+		    "%s", uuid, v->uri);
 	virDomainFree(d);
 	return rc == -1 ? -1 : 0;
 }

@@ -112,9 +112,9 @@ int		 virt_pool_remove(struct virt *v, const char *name);
  * failure (NB_ECONFLICT when it exists); virt_vol_overlay() makes a qcow2
  * volume of capacity bytes backed by the volume at backing (NULL: a
  * blank one); virt_vol_resize() grows one to capacity bytes;
- * virt_vol_copy() copies volume from of from_pool into a new qcow2
- * volume name of pool, backing data included; virt_vol_delete() removes one, a missing one
- * being fine.  *path (the volume's path on the host) is the caller's to
+ * virt_vol_copy() copies volume from of from_pool into a new volume
+ * name of pool in format, backing data included; virt_vol_delete()
+ * removes one, a missing one being fine.  *path (the volume's path on the host) is the caller's to
  * free.
  */
 int		 virt_vol_path(struct virt *v, const char *pool,
@@ -129,7 +129,18 @@ int		 virt_vol_overlay(struct virt *v, const char *pool,
 int		 virt_vol_resize(struct virt *v, const char *pool,
 		    const char *name, unsigned long long capacity);
 int		 virt_vol_copy(struct virt *v, const char *from_pool,
-		    const char *from, const char *pool, const char *name);
+		    const char *from, const char *pool, const char *name,
+		    const char *format);
+/* A blank volume of format ("qcow2", "raw") and capacity bytes. */
+int		 virt_vol_blank(struct virt *v, const char *pool,
+		    const char *name, const char *format,
+		    unsigned long long capacity);
+/*
+ * The format volumes of pool should have: "qcow2" in pools of files
+ * (dir, fs, netfs), "raw" in block pools (logical, rbd, ...).
+ */
+int		 virt_pool_vol_format(struct virt *v, const char *pool,
+		    char buf[8]);
 /* The capacity of a volume in bytes; NB_ENOTFOUND when missing. */
 int		 virt_vol_capacity(struct virt *v, const char *pool,
 		    const char *name, unsigned long long *bytes);
@@ -165,6 +176,38 @@ int		 virt_block_resize(struct virt *v, const char *uuid,
 		    const char *target, unsigned long long bytes);
 /* Whether the domain runs: 1, 0, or -1 (NB_ENOTFOUND when none). */
 int		 virt_domain_active(struct virt *v, const char *uuid);
+
+/*
+ * Copy volume name of from's pool into a new volume of the same name
+ * and capacity in to's pool, in format, streaming its bytes from one
+ * host's libvirt to the other's: no path is shared.
+ */
+int		 virt_vol_transfer(struct virt *from, const char *from_pool,
+		    const char *name, struct virt *to, const char *to_pool,
+		    const char *format);
+
+/*
+ * Live-migrate the domain peer to peer to dest_uri (as the source host's
+ * libvirt reaches it), persistent there and undefined here; with block,
+ * the disks' top layers are copied too (their bases and the rest must
+ * already be on the destination at the same paths).  address, when not
+ * NULL, is the destination's address for the migration stream and disk
+ * copies; dest_xml, when not NULL, the domain as the destination runs
+ * it (its own disk paths).  Blocks until done; NB_ECONFLICT when the job was aborted.
+ */
+int		 virt_migrate_live(struct virt *v, const char *uuid,
+		    const char *dest_uri, const char *address,
+		    const char *dest_xml, int block, int auto_converge);
+
+/* A domain's job: the running one, or the last completed one. */
+struct virt_job {
+	int			 active;
+	unsigned long long	 elapsed_ms, downtime_ms;
+	unsigned long long	 processed, total, remaining;	/* bytes */
+};
+int		 virt_job_progress(struct virt *v, const char *uuid,
+		    int completed, struct virt_job *j);
+int		 virt_job_abort(struct virt *v, const char *uuid);
 
 /* What virt_domain_op() does to a domain. */
 enum virt_op {

@@ -22,8 +22,8 @@
     " v.delete_on_termination AS \"delete_on_termination:b\"," \
     " v.source_image_id, v.source_volume_id, v.source_snapshot_id," \
     " v.pool, v.server_id, v.project_id, v.user_id, v.fault," \
-    " v.created_at AS \"created_at:t\", v.updated_at AS \"updated_at:t\"" \
-    " FROM volumes v LEFT JOIN volume_types t ON t.id = v.type_id" \
+    " v.created_at AS \"created_at:t\", v.updated_at AS \"updated_at:t\"," \
+    " v.format FROM volumes v LEFT JOIN volume_types t ON t.id = v.type_id" \
     " LEFT JOIN hosts h ON h.id = v.host_id" \
     " LEFT JOIN servers s ON s.id = v.server_id"
 

@@ -34,6 +34,7 @@ struct vol {
 	long long	 size_gb;
 	char		*host_id, *uri, *pool, *server_id, *device;
 	char		*server_name;
+	char		 format[8];
 };
 
 static void
@@ -93,7 +94,7 @@ vol_load(struct nb *nb, const char *volume, const char *verb,
 	if (resource_authorize(nb, &res_volume, verb, volume, &v->ref) == -1)
 		return -1;
 	if ((st = db_prepare(nb, "SELECT v.status, v.size_gb, v.host_id,"
-	    " h.uri, v.pool, v.server_id, v.device, v.claim, s.name"
+	    " h.uri, v.pool, v.server_id, v.device, v.claim, s.name, v.format"
 	    " FROM volumes v LEFT JOIN hosts h ON h.id = v.host_id"
 	    " LEFT JOIN servers s ON s.id = v.server_id WHERE v.id = ?1", "s",
 	    v->ref.id)) == NULL)
@@ -107,6 +108,7 @@ vol_load(struct nb *nb, const char *volume, const char *verb,
 		v->server_id = dup_col(st, 5);
 		v->device = dup_col(st, 6);
 		v->server_name = dup_col(st, 8);
+		strlcpy(v->format, db_col_text(st, 9), sizeof(v->format));
 		if (claim_alive(db_col_isnull(st, 7) ? NULL :
 		    db_col_text(st, 7))) {
 			nb_seterr(nb, NB_ECONFLICT, "volume '%s' is busy (%s)",
@@ -261,7 +263,7 @@ volume_create(struct nb *nb, const struct volume_spec *s)
 	char		 id[NB_UUID_LEN + 1], host_id[NB_UUID_LEN + 1];
 	char		 name[96], from[96], *uri = NULL, *pool = NULL;
 	char		*from_pool = NULL, *path = NULL, *img_pool = NULL;
-	char		 msg[sizeof(nb->errbuf)];
+	char		 msg[sizeof(nb->errbuf)], format[8] = "qcow2";
 	const char	*source_pool;
 	long long	 size = s->size_gb, src_size = 0;
 	unsigned long long bytes;
@@ -409,7 +411,12 @@ volume_create(struct nb *nb, const struct volume_spec *s)
 	/* Act: the volume in the pool, from its source. */
 	crash_point("volume:create");
 	volume_pool_name(name, sizeof(name), id);
-	ok = (v = virt_open(nb, uri)) != NULL && ensure_pool(nb, v, pool) == 0;
+	/*
+	 * The default pool is made when missing; a type's pool is the
+	 * admin's, an LVM volume group or any other: it must exist.
+	 */
+	ok = (v = virt_open(nb, uri)) != NULL &&
+	    (s->type != NULL || ensure_pool(nb, v, pool) == 0);
 	source_pool = from_pool;
 	if (ok && s->image != NULL) {
 		char	*base = NULL;
@@ -423,11 +430,19 @@ volume_create(struct nb *nb, const struct volume_spec *s)
 		snapshot_pool_name(from, sizeof(from), src.id);
 	else if (s->source_volume != NULL)
 		volume_pool_name(from, sizeof(from), src.id);
+	if (ok && virt_pool_vol_format(v, pool, format) == -1) {
+		nb_seterr(nb, NB_EFAIL, "storage pool '%s'%s%s%s is not on "
+		    "host %s (virsh pool-define)", pool, s->type != NULL ?
+		    " of volume type '" : "", s->type != NULL ? s->type : "",
+		    s->type != NULL ? "'" : "", uri);
+		ok = 0;
+	}
 	if (ok && nsrc == 0)
-		ok = virt_vol_overlay(v, pool, name, NULL, NULL,
-		    (unsigned long long)size * GIB, &path) == 0;
+		ok = virt_vol_blank(v, pool, name, format,
+		    (unsigned long long)size * GIB) == 0;
 	else if (ok)
-		ok = virt_vol_copy(v, source_pool, from, pool, name) == 0 &&
+		ok = virt_vol_copy(v, source_pool, from, pool, name,
+		    format) == 0 &&
 		    virt_vol_capacity(v, pool, name, &bytes) == 0 &&
 		    (bytes >= (unsigned long long)size * GIB ||
 		    virt_vol_resize(v, pool, name,
@@ -445,7 +460,8 @@ volume_create(struct nb *nb, const struct volume_spec *s)
 	nb_clearerr(nb);
 	crash_point("volume:create-made");
 	if (record(nb, "volumes", "volume", id, s->name, "create",
-	    "available", 1, NULL, NULL) == -1)
+	    "available", 1, NULL, strcmp(format, "raw") == 0 ?
+	    "UPDATE volumes SET format = 'raw' WHERE id = ?1" : NULL) == -1)
 		goto out;
 	t = db_table(nb, res_volume.show_sql, "s", id);
 	goto out;
@@ -534,7 +550,7 @@ device_parse(struct nb *nb, const char *dev, char out[8])
 /* The disk element for volume id at target, its path read from the pool. */
 static char *
 disk_xml(struct virt *virt, const char *pool, const char *id,
-    const char *target)
+    const char *target, const char *format)
 {
 	struct guest_disk	 d;
 	char			 name[96], *path, *xml;
@@ -543,7 +559,7 @@ disk_xml(struct virt *virt, const char *pool, const char *id,
 	if (virt_vol_path(virt, pool, name, &path) == -1)
 		return NULL;
 	d.path = path;
-	d.format = "qcow2";
+	d.format = format;
 	d.target = target;
 	d.serial = id;
 	xml = volume_disk_xml(&d);
@@ -671,7 +687,7 @@ volume_attach(struct nb *nb, const char *volume, const char *server,
 
 	/* Act: the disk into the domain, live and in its definition. */
 	ok = (virt = virt_open(nb, v.uri)) != NULL &&
-	    (xml = disk_xml(virt, v.pool, v.ref.id, dev)) != NULL &&
+	    (xml = disk_xml(virt, v.pool, v.ref.id, dev, v.format)) != NULL &&
 	    virt_disk_attach(virt, srv.id, xml) == 0;
 	if (!ok) {
 		strlcpy(msg, nb_errstr(nb), sizeof(msg));
@@ -760,7 +776,7 @@ volume_detach(struct nb *nb, const char *volume, const char *server)
 	 * let go of it (ACPI hot-unplug); until it does, it is attached.
 	 */
 	ok = (virt = virt_open(nb, v.uri)) != NULL &&
-	    (xml = disk_xml(virt, v.pool, v.ref.id, v.device)) != NULL;
+	    (xml = disk_xml(virt, v.pool, v.ref.id, v.device, v.format)) != NULL;
 	/* Each side that still has it; a retry asks the guest again. */
 	if (ok && virt_domain_has_disk(virt, v.server_id, v.device, 0) == 1 &&
 	    virt_disk_detach(virt, v.server_id, xml, 0, 1) == -1)
@@ -904,7 +920,7 @@ snapshot_create(struct nb *nb, const char *name, const char *volume)
 	volume_pool_name(from, sizeof(from), v.ref.id);
 	snapshot_pool_name(to, sizeof(to), id);
 	if ((virt = virt_open(nb, v.uri)) == NULL ||
-	    virt_vol_copy(virt, v.pool, from, v.pool, to) == -1) {
+	    virt_vol_copy(virt, v.pool, from, v.pool, to, v.format) == -1) {
 		strlcpy(msg, nb_errstr(nb), sizeof(msg));
 		rc = nb->errcode;
 		if (virt != NULL)

@@ -242,6 +242,35 @@ expect 0 "a second cloud-reconcile" as "$ADMIN_TOKEN" cloud-reconcile \
 out_is "" "  ... has nothing left to do"
 expect 0 "detach the copy" cloud-volume-detach copy
 
+# Volume types name pools: the admin's, which must exist on the host.
+expect_fail 4 "forbidden" "a member may not create a volume type" \
+    cloud-volume-type-create --pool "$vpool" fast
+CLOUD_TOKEN=$ADMIN_TOKEN
+expect 0 "a cloud admin creates one" cloud-volume-type-create --pool "$vpool" \
+    --property tier=fast -f value -c name -c pool fast
+out_is "fast
+$vpool" "  ... naming its pool"
+expect 0 "a type naming a pool no host has" cloud-volume-type-create \
+    --pool no-such-pool ghost
+expect_fail 2 "pool 'bad/pool'" "a pool name that is not one is refused" \
+    cloud-volume-type-create --pool bad/pool bad
+CLOUD_TOKEN=$alice
+expect 0 "a volume of the type" cloud-volume-create --type fast --size 1 \
+    -f value -c type -c status typed
+out_is "fast
+available" "  ... in its pool"
+expect_fail 1 "storage pool 'no-such-pool' of volume type 'ghost' is not on host" \
+    "a volume of a type whose pool is missing fails" cloud-volume-create \
+    --type ghost --size 1 ghostly
+check "  ... and is recorded in error" test "$(status ghostly)" = error
+expect_fail 5 "has 1 volume" "a type in use cannot be deleted" \
+    as "$ADMIN_TOKEN" cloud-volume-type-delete fast
+cloud-volume-delete typed ghostly
+expect 0 "once unused it can" as "$ADMIN_TOKEN" cloud-volume-type-delete \
+    fast ghost
+run cloud-volume-type-list -f value -c name
+out_is "" "  ... and the types are gone"
+
 # Quota: 5 creates at once against a quota of the 5 volumes there are
 # plus 2.
 as "$ADMIN_TOKEN" cloud-quota-set demo --volumes 7

@@ -1,0 +1,130 @@
+#!/bin/sh
+# Live migration between two real libvirt hosts on this machine (the
+# test rig's second daemons, tests/rig/libvirtd-host2-up), with block
+# migration: host-local pools at the same path on both, so the disks
+# must be copied.  The guest keeps running through every move (its one
+# boot powers off at the end), the database follows libvirt, claims are
+# released on failure, and a cloud-migrate killed after libvirt moved
+# the guest is settled by one cloud-reconcile.
+. "${top_srcdir:-.}/tests/lib.sh"
+use_libvirt
+guests_exclusive
+rig=${top_srcdir:-.}/tests/rig
+portA=$((16520 + $$ % 200 * 2))
+portB=$((portA + 1))
+hosts_down() {
+	NUBES_HOST2_DIR=$T/hostA "$rig/libvirtd-host2-down" -p >/dev/null 2>&1
+	NUBES_HOST2_DIR=$T/hostB "$rig/libvirtd-host2-down" -p >/dev/null 2>&1
+}
+trap 'hosts_down; libvirt_cleanup; rm -rf "$T"' EXIT
+NUBES_HOST2_DIR=$T/hostA "$rig/libvirtd-host2-up" "$portA" >"$T/upA" 2>&1 &&
+    NUBES_HOST2_DIR=$T/hostB "$rig/libvirtd-host2-up" "$portB" \
+    >"$T/upB" 2>&1 || {
+	sed 's/^/# /' "$T/upA" "$T/upB"
+	echo "Bail out! cannot start the test's two libvirt hosts"
+	exit 1
+}
+bootstrap_cloud
+# Pools under /var/lib/libvirt are each host's own: storage not shared.
+printf '[compute]\nstorage_pool_path = /var/lib/libvirt/images/%s\n' \
+    "nubes-test-$$" >> "$CLOUD_CONFIG"
+uriA=qemu+tcp://127.0.0.1:$portA/system
+uriB=qemu+tcp://127.0.0.1:$portB/system
+cloud-host-add -q hostA --uri "$uriA"
+cloud-host-add -q hostB --uri "$uriB"
+cloud-image-add -q tiny --disk-format raw < "$NUBES_TEST_CACHE/disk.img"
+cloud-flavor-create -q m1.tiny --vcpus 1 --ram 128 --disk 1 --swap 16
+db=$CLOUD_STATE_DIR/nubes.db
+
+id=$(cloud-boot --flavor m1.tiny --image tiny --host hostA -f value -c id vm)
+domstate() {
+	virsh -c "$1" domstate "nubes-$id" 2>/dev/null | head -n 1
+}
+field() {
+	cloud-server-show vm -f value -c "$1"
+}
+used() {
+	cloud-host-show "$1" -f value -c vcpus_used -c servers | tr '\n' ' '
+}
+vols() {
+	virsh -q -c "$1" vol-list "nubes-test-$$" 2>/dev/null | grep -c "$id"
+}
+wait_console() {
+	tap_deadline=$(($(date +%s) + 180))
+	until cloud-server-console vm 2>/dev/null | grep -q -- "$1"; do
+		[ "$(date +%s)" -ge "$tap_deadline" ] && return 1
+		sleep 0.5
+	done
+}
+check "the guest runs on hostA" test "$(domstate "$uriA")" = running
+check "  ... and is up" wait_console NUBES-GUEST-READY
+
+expect 0 "live block migration" cloud-migrate --live --block-migration \
+    -f value -c host -c status vm
+out_is "hostB
+ACTIVE" "  ... the scheduler chose the other host; the server is there"
+check "  ... libvirt runs it on hostB" test "$(domstate "$uriB")" = running
+check "  ... and hostA has no domain left" test -z "$(domstate "$uriA")"
+check "  ... nor its disks" test "$(vols "$uriA")" = 0
+check "  ... the claims moved" test "$(used hostA)$(used hostB)" = "0 0 1 1 "
+run cloud-migration-list -f value -c server -c kind -c status -c source \
+    -c dest
+out_is "vm	block	completed	hostA	hostB" "  ... recorded as a migration"
+check "  ... with its downtime and bytes" test -n "$(sqlite3 "$db" \
+    "SELECT 1 FROM migrations WHERE downtime_ms > 0 AND bytes > 0")"
+run cloud-server-events vm -f value -c action -c result
+check "  ... and as the server's action" \
+    grep -q "^live-migration	success$" "$T/out"
+
+expect 0 "and back, to a named host" cloud-migrate --live --block-migration \
+    --host hostA -f value -c host vm
+out_is hostA "  ... it is on hostA"
+check "  ... libvirt runs it there" test "$(domstate "$uriA")" = running
+check "  ... and not on hostB" test -z "$(domstate "$uriB")"
+
+dbdump > "$T/before"
+expect_fail 1 "not shared, use --block-migration" \
+    "without shared storage, a plain live migration fails" \
+    cloud-migrate --live vm
+check "  ... the guest still runs on hostA" test "$(domstate "$uriA")" = running
+check "  ... the claims are released" test "$(used hostA)$(used hostB)" = "1 1 0 0 "
+check "  ... the failure is recorded" test "$(sqlite3 "$db" \
+    "SELECT status FROM migrations ORDER BY started_at DESC, rowid DESC LIMIT 1")" = failed
+expect_fail 6 "hostA: different_host" "a migration to its own host is refused" \
+    cloud-migrate --live --block-migration --host hostA vm
+expect_fail 2 "give --live" "a cold migration is not in this release" \
+    cloud-migrate vm
+
+# Killed after libvirt moved the guest, before recording it.
+NUBES_CRASH_AT=migrate:after cloud-migrate --live --block-migration vm \
+    >/dev/null 2>&1
+check "cloud-migrate killed after the move (status $?)" \
+    test "$(field task_state)" = migrating
+check "  ... libvirt runs the guest on hostB" test "$(domstate "$uriB")" = running
+expect 0 "one cloud-reconcile" cloud-reconcile -f value -c resource -c now
+check "  ... says the migration completed" grep -q "^migration	completed$" \
+    "$T/out"
+check "  ... the server is on hostB" test "$(field host)" = hostB
+check "  ... idle" test -z "$(field task_state)"
+check "  ... hostA's copies of its disks are gone" test "$(vols "$uriA")" = 0
+check "  ... the claims are true" test "$(used hostA)$(used hostB)" = "0 0 1 1 "
+expect 0 "a second cloud-reconcile" cloud-reconcile -f value -c name
+out_is "" "  ... has nothing to do"
+
+# The destination's daemon is down.
+NUBES_HOST2_DIR=$T/hostA "$rig/libvirtd-host2-down" >/dev/null 2>&1
+expect_fail 1 "127.0.0.1:$portA" \
+    "a migration to an unreachable host fails" \
+    cloud-migrate --live --block-migration vm
+check "  ... the guest still runs on hostB" test "$(domstate "$uriB")" = running
+check "  ... the server is still there, idle" \
+    test "$(field host)/$(field task_state)" = "hostB/"
+check "  ... the claims are released" test "$(used hostA)$(used hostB)" = "0 0 1 1 "
+
+# One boot all along: the guest powers off from the ACPI button.
+expect 0 "stop it" cloud-server-stop vm
+check "  ... the guest powered off" wait_console NUBES-POWEROFF
+check "  ... and booted once, through three migrations" \
+    test "$(cloud-server-console vm | grep -c NUBES-GUEST-BOOT)" = 1
+expect 0 "delete it" cloud-server-delete vm
+done_testing
