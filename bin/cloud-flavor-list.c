@@ -1,39 +1,13 @@
 /*
- * cloud-flavor-list: the flavors the caller's project may use.
+ * cloud-flavor-list: the flavors the caller's project may use, or every one.
  */
 #include "config.h"
 
 #include "prog.h"
 #include "compute.h"
 
-static const char synopsis[] = "[-f format] [-c column]... [--all]";
-
 int
 main(int argc, char *argv[])
 {
-	static const struct option	 longopts[] = {
-		COMMON_LONGOPTS,
-		{ "all", no_argument, NULL, 'a' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct table			*t;
-	struct nb			*nb;
-	int				 ch, all = 0, rval = 0;
-
-	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
-	    NULL)) != -1) {
-		if (ch == 'a')
-			all = 1;
-		else
-			common_option(ch, optarg, synopsis);
-	}
-	if (optind != argc)
-		usage(synopsis, NB_EUSAGE);
-	nb = prog_open(NB_AUTH);
-	if ((t = flavor_list(nb, all)) == NULL)
-		rval = prog_error(nb, NULL);
-	else
-		print_list(t);
-	table_free(t);
-	return prog_exit(nb, rval);
+	return flag_list_main(argc, argv, "all", flavor_list);
 }

@@ -366,6 +366,40 @@ list_main(int argc, char *argv[], struct table *(*list)(struct nb *))
 }
 
 int
+flag_list_main(int argc, char *argv[], const char *flag,
+    struct table *(*list)(struct nb *, int))
+{
+	struct option	 longopts[] = {
+		COMMON_LONGOPTS,
+		{ flag, no_argument, NULL, 0x500 },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct table	*t;
+	struct nb	*nb;
+	char		*synopsis;
+	int		 ch, on = 0, rval = 0;
+
+	xasprintf(&synopsis, "[-f format] [-c column]... [--%s]", flag);
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		if (ch == 0x500)
+			on = 1;
+		else
+			common_option(ch, optarg, synopsis);
+	}
+	if (optind != argc)
+		usage(synopsis, NB_EUSAGE);
+	free(synopsis);
+	nb = prog_open(NB_AUTH);
+	if ((t = list(nb, on)) == NULL)
+		rval = prog_error(nb, NULL);
+	else
+		print_list(t);
+	table_free(t);
+	return prog_exit(nb, rval);
+}
+
+int
 tokens_main(int argc, char *argv[], const char *synopsis,
     int (*act)(struct nb *, const char *token))
 {

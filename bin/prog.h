@@ -83,6 +83,12 @@ int		 simple_main(int argc, char *argv[],
  */
 int		 operands_main(int argc, char *argv[], const char *synopsis,
 		    const char *what, int (*act)(struct nb *, const char *));
+/*
+ * A list program with one option, --flag, that widens the list: list
+ * gets 1 when it is given (cloud-volume-list --all-projects).
+ */
+int		 flag_list_main(int argc, char *argv[], const char *flag,
+		    struct table *(*list)(struct nb *, int));
 /* A simple program that prints what list returns; it takes no operands. */
 int		 list_main(int argc, char *argv[],
 		    struct table *(*list)(struct nb *));

@@ -443,17 +443,15 @@ pool_lookup(struct virt *v, const char *pool)
 	return p;
 }
 
-int
-virt_vol_path(struct virt *v, const char *pool, const char *name,
-    char **path)
+/* Volume name of pool; NULL with NB_ENOTFOUND when it is missing. */
+static virStorageVolPtr
+vol_lookup(struct virt *v, const char *pool, const char *name)
 {
 	virStoragePoolPtr	 p;
 	virStorageVolPtr	 vol;
-	int			 rv = -1;
 
-	*path = NULL;
 	if ((p = pool_lookup(v, pool)) == NULL)
-		return -1;
+		return NULL;
 	if ((vol = virStorageVolLookupByName(p, name)) == NULL) {
 		if (virt_lasterr_is(VIR_ERR_NO_STORAGE_VOL)) {
 			virResetLastError();
@@ -462,15 +460,26 @@ virt_vol_path(struct virt *v, const char *pool, const char *name,
 		} else
 			virt_seterr(v, NB_EFAIL, "volume '%s' in pool '%s'",
 			    name, pool);
-		goto out;
 	}
+	virStoragePoolFree(p);
+	return vol;
+}
+
+int
+virt_vol_path(struct virt *v, const char *pool, const char *name,
+    char **path)
+{
+	virStorageVolPtr	 vol;
+	int			 rv = -1;
+
+	*path = NULL;
+	if ((vol = vol_lookup(v, pool, name)) == NULL)
+		return -1;
 	if ((*path = virStorageVolGetPath(vol)) == NULL)
 		virt_seterr(v, NB_EFAIL, "path of volume '%s'", name);
 	else
 		rv = 0;
 	virStorageVolFree(vol);
-out:
-	virStoragePoolFree(p);
 	return rv;
 }
 
@@ -603,23 +612,15 @@ int
 virt_vol_resize(struct virt *v, const char *pool, const char *name,
     unsigned long long capacity)
 {
-	virStoragePoolPtr	 p;
 	virStorageVolPtr	 vol;
-	int			 rv = -1;
+	int			 rv = 0;
 
-	if ((p = pool_lookup(v, pool)) == NULL)
+	if ((vol = vol_lookup(v, pool, name)) == NULL)
 		return -1;
-	if ((vol = virStorageVolLookupByName(p, name)) == NULL)
-		virt_seterr(v, NB_EFAIL, "volume '%s' in pool '%s'", name, pool);
-	else {
-		if (virStorageVolResize(vol, capacity, 0) == -1)
-			virt_seterr(v, NB_EFAIL, "resizing volume '%s' to %llu "
-			    "bytes on %s", name, capacity, v->uri);
-		else
-			rv = 0;
-		virStorageVolFree(vol);
-	}
-	virStoragePoolFree(p);
+	if (virStorageVolResize(vol, capacity, 0) == -1)
+		rv = virt_seterr(v, NB_EFAIL, "resizing volume '%s' to %llu "
+		    "bytes on %s", name, capacity, v->uri);
+	virStorageVolFree(vol);
 	return rv;
 }
 
@@ -722,31 +723,19 @@ int
 virt_vol_capacity(struct virt *v, const char *pool, const char *name,
     unsigned long long *bytes)
 {
-	virStoragePoolPtr	 p;
 	virStorageVolPtr	 vol;
 	virStorageVolInfo	 info;
 	int			 rv = -1;
 
-	if ((p = pool_lookup(v, pool)) == NULL)
+	if ((vol = vol_lookup(v, pool, name)) == NULL)
 		return -1;
-	if ((vol = virStorageVolLookupByName(p, name)) == NULL) {
-		if (virt_lasterr_is(VIR_ERR_NO_STORAGE_VOL)) {
-			virResetLastError();
-			nb_seterr(v->nb, NB_ENOTFOUND, "no volume '%s' in pool "
-			    "'%s' on %s", name, pool, v->uri);
-		} else
-			virt_seterr(v, NB_EFAIL, "volume '%s' in pool '%s'",
-			    name, pool);
-	} else {
-		if (virStorageVolGetInfo(vol, &info) == -1)
-			virt_seterr(v, NB_EFAIL, "volume '%s'", name);
-		else {
-			*bytes = info.capacity;
-			rv = 0;
-		}
-		virStorageVolFree(vol);
+	if (virStorageVolGetInfo(vol, &info) == -1)
+		virt_seterr(v, NB_EFAIL, "volume '%s'", name);
+	else {
+		*bytes = info.capacity;
+		rv = 0;
 	}
-	virStoragePoolFree(p);
+	virStorageVolFree(vol);
 	return rv;
 }
 

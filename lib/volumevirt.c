@@ -181,6 +181,43 @@ record(struct nb *nb, const char *table, const char *kind, const char *id,
 	return 0;
 }
 
+/*
+ * Transaction 2 of work that failed: the row's status and the error in
+ * nb as its fault, which stays nb's error.
+ */
+static void
+record_failure(struct nb *nb, const char *table, const char *kind,
+    const char *id, const char *name, const char *action,
+    const char *status, const char *extra)
+{
+	struct nb_error	 keep;
+
+	nb_error_save(nb, &keep);
+	(void)record(nb, table, kind, id, name, action, status, 0, keep.msg,
+	    extra);
+	nb_error_restore(nb, &keep);
+	if (nb->errcode == 0)
+		nb->errcode = NB_EFAIL;
+}
+
+/* The row of a deleted volume or snapshot goes, with its event. */
+static int
+forget(struct nb *nb, const char *table, const char *kind, const char *id,
+    const char *name, const char *why)
+{
+	char	 sql[64], ev[48];
+
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?1", table);
+	snprintf(ev, sizeof(ev), "%s:delete", kind);
+	if (db_begin(nb) == -1 || db_exec(nb, NULL, sql, "s", id) == -1 ||
+	    event_record(nb, ev, kind, id, name, 1, why) == -1 ||
+	    db_commit(nb) == -1) {
+		db_rollback(nb);
+		return -1;
+	}
+	return 0;
+}
+
 /* The host a new volume goes to: the enabled one with fewest volumes. */
 static int
 pick_host(struct nb *nb, const char *want, char id[NB_UUID_LEN + 1],
@@ -263,7 +300,8 @@ volume_create(struct nb *nb, const struct volume_spec *s)
 	char		 id[NB_UUID_LEN + 1], host_id[NB_UUID_LEN + 1];
 	char		 name[96], from[96], *uri = NULL, *pool = NULL;
 	char		*from_pool = NULL, *path = NULL, *img_pool = NULL;
-	char		 msg[sizeof(nb->errbuf)], format[8] = "qcow2";
+	char		 format[8] = "qcow2";
+	struct nb_error	 keep;
 	const char	*source_pool;
 	long long	 size = s->size_gb, src_size = 0;
 	unsigned long long bytes;
@@ -448,13 +486,12 @@ volume_create(struct nb *nb, const struct volume_spec *s)
 		    virt_vol_resize(v, pool, name,
 		    (unsigned long long)size * GIB) == 0);
 	if (!ok) {
-		strlcpy(msg, nb_errstr(nb), sizeof(msg));
-		rc = nb->errcode;
+		nb_error_save(nb, &keep);
 		if (v != NULL)
 			(void)virt_vol_delete(v, pool, name);
-		(void)record(nb, "volumes", "volume", id, s->name, "create",
-		    "error", 0, msg, NULL);
-		nb_seterr(nb, rc ? rc : NB_EFAIL, "%s", msg);
+		nb_error_restore(nb, &keep);
+		record_failure(nb, "volumes", "volume", id, s->name, "create",
+		    "error", NULL);
 		goto out;
 	}
 	nb_clearerr(nb);
@@ -485,8 +522,8 @@ volume_delete(struct nb *nb, const char *volume)
 {
 	struct vol	 v;
 	struct virt	*virt = NULL;
-	char		 name[96], msg[sizeof(nb->errbuf)], *snaps;
-	int		 rc, rv = -1;
+	char		 name[96], *snaps;
+	int		 rv = -1;
 
 	memset(&v, 0, sizeof(v));
 	if (db_begin(nb) == -1 ||
@@ -508,21 +545,12 @@ volume_delete(struct nb *nb, const char *volume)
 	volume_pool_name(name, sizeof(name), v.ref.id);
 	if ((virt = virt_open(nb, v.uri)) == NULL ||
 	    virt_vol_delete(virt, v.pool, name) == -1) {
-		strlcpy(msg, nb_errstr(nb), sizeof(msg));
-		rc = nb->errcode;
-		(void)record(nb, "volumes", "volume", v.ref.id, v.ref.name,
-		    "delete", "error_deleting", 0, msg, NULL);
-		nb_seterr(nb, rc ? rc : NB_EFAIL, "%s", msg);
+		record_failure(nb, "volumes", "volume", v.ref.id, v.ref.name,
+		    "delete", "error_deleting", NULL);
 		goto out;
 	}
-	if (db_begin(nb) == -1 ||
-	    db_exec(nb, NULL, "DELETE FROM volumes WHERE id = ?1", "s",
-	    v.ref.id) == -1 ||
-	    event_record(nb, "volume:delete", "volume", v.ref.id, v.ref.name, 1,
-	    NULL) == -1 || db_commit(nb) == -1) {
-		db_rollback(nb);
+	if (forget(nb, "volumes", "volume", v.ref.id, v.ref.name, NULL) == -1)
 		goto out;
-	}
 	rv = 0;
 	goto out;
 fail:
@@ -614,7 +642,7 @@ volume_attach(struct nb *nb, const char *volume, const char *server,
 	struct ref	 srv = { 0 };
 	struct stmt	*st;
 	struct virt	*virt = NULL;
-	char		 dev[8], msg[sizeof(nb->errbuf)], conflict[320];
+	char		 dev[8], conflict[320];
 	char		*xml = NULL, *state = NULL, *host = NULL;
 	int		 rc, ok, rv = -1;
 
@@ -690,12 +718,9 @@ volume_attach(struct nb *nb, const char *volume, const char *server,
 	    (xml = disk_xml(virt, v.pool, v.ref.id, dev, v.format)) != NULL &&
 	    virt_disk_attach(virt, srv.id, xml) == 0;
 	if (!ok) {
-		strlcpy(msg, nb_errstr(nb), sizeof(msg));
-		rc = nb->errcode;
-		(void)record(nb, "volumes", "volume", v.ref.id, v.ref.name,
-		    "attach", "available", 0, msg, "UPDATE volumes SET"
+		record_failure(nb, "volumes", "volume", v.ref.id, v.ref.name,
+		    "attach", "available", "UPDATE volumes SET"
 		    " server_id = NULL, device = NULL WHERE id = ?1");
-		nb_seterr(nb, rc ? rc : NB_EFAIL, "%s", msg);
 		goto out;
 	}
 	nb_clearerr(nb);
@@ -738,8 +763,8 @@ volume_detach(struct nb *nb, const char *volume, const char *server)
 {
 	struct vol	 v;
 	struct virt	*virt = NULL;
-	char		 msg[sizeof(nb->errbuf)], *xml = NULL;
-	int		 rc, ok, rv = -1;
+	char		*xml = NULL;
+	int		 ok, rv = -1;
 
 	memset(&v, 0, sizeof(v));
 	if (db_begin(nb) == -1 ||
@@ -794,11 +819,8 @@ volume_detach(struct nb *nb, const char *volume, const char *server)
 		ok = 0;
 	}
 	if (!ok) {
-		strlcpy(msg, nb_errstr(nb), sizeof(msg));
-		rc = nb->errcode;
-		(void)record(nb, "volumes", "volume", v.ref.id, v.ref.name,
-		    "detach", "in-use", 0, msg, NULL);
-		nb_seterr(nb, rc ? rc : NB_EFAIL, "%s", msg);
+		record_failure(nb, "volumes", "volume", v.ref.id, v.ref.name,
+		    "detach", "in-use", NULL);
 		goto out;
 	}
 	nb_clearerr(nb);
@@ -822,8 +844,8 @@ volume_extend(struct nb *nb, const char *volume, long long size_gb)
 {
 	struct vol	 v;
 	struct virt	*virt = NULL;
-	char		 msg[sizeof(nb->errbuf)], name[96];
-	int		 rc, ok, live, rv = -1;
+	char		 name[96];
+	int		 ok, live, rv = -1;
 
 	memset(&v, 0, sizeof(v));
 	if (size_gb < 1 || size_gb > 65536)
@@ -856,11 +878,8 @@ volume_extend(struct nb *nb, const char *volume, long long size_gb)
 		    virt_vol_resize(virt, v.pool, name,
 		    (unsigned long long)size_gb * GIB) == 0;
 	if (!ok) {
-		strlcpy(msg, nb_errstr(nb), sizeof(msg));
-		rc = nb->errcode;
-		(void)record(nb, "volumes", "volume", v.ref.id, v.ref.name,
-		    "extend", v.status, 0, msg, NULL);
-		nb_seterr(nb, rc ? rc : NB_EFAIL, "%s", msg);
+		record_failure(nb, "volumes", "volume", v.ref.id, v.ref.name,
+		    "extend", v.status, NULL);
 		goto out;
 	}
 	if (db_begin(nb) == -1 || db_exec(nb, NULL, "UPDATE volumes SET"
@@ -889,8 +908,7 @@ snapshot_create(struct nb *nb, const char *name, const char *volume)
 	struct virt	*virt = NULL;
 	struct table	*t = NULL;
 	char		 id[NB_UUID_LEN + 1], from[96], to[96];
-	char		 msg[sizeof(nb->errbuf)];
-	int		 rc;
+	struct nb_error	 keep;
 
 	memset(&v, 0, sizeof(v));
 	if (name_valid(nb, "snapshot", name) == -1)
@@ -921,13 +939,12 @@ snapshot_create(struct nb *nb, const char *name, const char *volume)
 	snapshot_pool_name(to, sizeof(to), id);
 	if ((virt = virt_open(nb, v.uri)) == NULL ||
 	    virt_vol_copy(virt, v.pool, from, v.pool, to, v.format) == -1) {
-		strlcpy(msg, nb_errstr(nb), sizeof(msg));
-		rc = nb->errcode;
+		nb_error_save(nb, &keep);
 		if (virt != NULL)
 			(void)virt_vol_delete(virt, v.pool, to);
-		(void)record(nb, "snapshots", "snapshot", id, name, "create",
-		    "error", 0, msg, NULL);
-		nb_seterr(nb, rc ? rc : NB_EFAIL, "%s", msg);
+		nb_error_restore(nb, &keep);
+		record_failure(nb, "snapshots", "snapshot", id, name, "create",
+		    "error", NULL);
 		goto out;
 	}
 	if (record(nb, "snapshots", "snapshot", id, name, "create",
@@ -949,7 +966,7 @@ snapshot_delete(struct nb *nb, const char *snapshot)
 	struct ref	 ref = { 0 };
 	struct stmt	*st;
 	struct virt	*virt = NULL;
-	char		 status[16] = "", name[96], msg[sizeof(nb->errbuf)];
+	char		 status[16] = "", name[96];
 	char		*uri = NULL, *pool = NULL;
 	int		 rc, rv = -1;
 
@@ -988,21 +1005,13 @@ snapshot_delete(struct nb *nb, const char *snapshot)
 	snapshot_pool_name(name, sizeof(name), ref.id);
 	if (uri == NULL || (virt = virt_open(nb, uri)) == NULL ||
 	    virt_vol_delete(virt, pool, name) == -1) {
-		strlcpy(msg, nb_errstr(nb), sizeof(msg));
-		rc = nb->errcode;
-		(void)record(nb, "snapshots", "snapshot", ref.id, ref.name,
-		    "delete", "error_deleting", 0, msg, NULL);
-		nb_seterr(nb, rc ? rc : NB_EFAIL, "%s", msg);
+		record_failure(nb, "snapshots", "snapshot", ref.id, ref.name,
+		    "delete", "error_deleting", NULL);
 		goto out;
 	}
-	if (db_begin(nb) == -1 ||
-	    db_exec(nb, NULL, "DELETE FROM snapshots WHERE id = ?1", "s",
-	    ref.id) == -1 ||
-	    event_record(nb, "snapshot:delete", "snapshot", ref.id, ref.name, 1,
-	    NULL) == -1 || db_commit(nb) == -1) {
-		db_rollback(nb);
+	if (forget(nb, "snapshots", "snapshot", ref.id, ref.name,
+	    NULL) == -1)
 		goto out;
-	}
 	rv = 0;
 	goto out;
 fail:
@@ -1080,14 +1089,8 @@ reconcile_volume(struct nb *nb, struct virt *virt, char **r, int dry_run,
 		if (virt_vol_delete(virt, pool, name) == -1)
 			return settle(nb, "volumes", "volume", id,
 			    "error_deleting", nb_errstr(nb), NULL);
-		if (db_begin(nb) == -1 || db_exec(nb, NULL, "DELETE FROM"
-		    " volumes WHERE id = ?1", "s", id) == -1 ||
-		    event_record(nb, "volume:reconcile", "volume", id, r[1], 1,
-		    "delete finished") == -1 || db_commit(nb) == -1) {
-			db_rollback(nb);
-			return -1;
-		}
-		return 0;
+		return forget(nb, "volumes", "volume", id, r[1],
+		    "delete finished by cloud-reconcile");
 	}
 	if (!exists) {
 		reconcile_row(t, "volume", id, r[1], status, "error",
