@@ -9,7 +9,7 @@
 static int
 enable(struct nb *nb, const char *host)
 {
-	return host_enable(nb, host, 1, NULL);
+	return host_enable(nb, host, 1, NULL, 0);
 }
 
 int

@@ -1,6 +1,7 @@
 /*
- * cloud-migrate: move a running server to another host, live, through
- * libvirt's peer-to-peer migration; or abort one in flight.
+ * cloud-migrate: move a server to another host, cold (powered off, its
+ * disks copied) or live through libvirt's peer-to-peer migration; or
+ * abort one in flight.
  */
 #include "config.h"
 
@@ -12,8 +13,9 @@
 #include "server.h"
 
 static const char synopsis[] =
-    "--live [--host HOST] [--block-migration] [--auto-converge]\n"
-    "       [--timeout S] [--explain] SERVER\n"
+    "[--host HOST] [--timeout S] [--explain] SERVER\n"
+    "       cloud-migrate --live [--host HOST] [--block-migration]\n"
+    "       [--auto-converge] [--timeout S] [--explain] SERVER\n"
     "       cloud-migrate --abort SERVER";
 
 int

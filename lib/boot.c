@@ -665,6 +665,11 @@ boot_claim(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c,
 		    fault, (long long)now, c->root_gb, c->ephemeral_gb,
 		    c->swap_mib) == -1)
 			goto out;
+		/* Kept for its config drive if it is rebuilt elsewhere. */
+		if (b->user_data != NULL && db_exec(nb, NULL, "UPDATE servers"
+		    " SET user_data = ?2 WHERE id = ?1", "ss", o->id,
+		    b->user_data) == -1)
+			goto out;
 		for (p = 0; p < b->nprops; p++)
 			if (db_exec(nb, NULL, "INSERT INTO server_properties"
 			    " VALUES (?1, ?2, ?3)", "sss", o->id,
@@ -1041,28 +1046,57 @@ out:
 	return xml;
 }
 
-/* The config drive of a new server, made here and streamed to the pool. */
+/* A config drive for meta, made here and streamed to pool. */
+static int
+config_drive_upload(struct nb *nb, struct virt *v, const char *pool,
+    const struct guest_meta *meta)
+{
+	struct stat	 st;
+	struct nb_error	 keep;
+	char		*dir, *tmpdir, *isofile, *iso = NULL;
+	char		 name[96], *rm[] = { "rm", "-rf", NULL, NULL };
+	int		 rv = -1;
+
+	xasprintf(&dir, "%s/tmp", nb->state_dir);
+	(void)mkdir(dir, 0750);
+	xasprintf(&tmpdir, "%s/%s", dir, meta->uuid);
+	xasprintf(&isofile, "%s/%s.iso", dir, meta->uuid);
+	if (mkdir(tmpdir, 0750) == -1) {
+		nb_seterr(nb, NB_EFAIL, "creating '%s': %s", tmpdir,
+		    strerror(errno));
+		goto out;
+	}
+	if (configdrive_build(nb, meta, tmpdir, isofile) == -1 ||
+	    stat(isofile, &st) == -1)
+		goto out;
+	server_volume(name, sizeof(name), meta->uuid, "config");
+	if (virt_vol_upload(v, pool, name, "raw", isofile,
+	    (unsigned long long)st.st_size, &iso) == -1)
+		goto out;
+	rv = 0;
+out:
+	nb_error_save(nb, &keep);
+	rm[2] = tmpdir;
+	(void)spawn_ok(nb, rm, NULL, NULL);
+	(void)unlink(isofile);
+	nb_error_restore(nb, &keep);
+	free(iso);
+	free(dir);
+	free(tmpdir);
+	free(isofile);
+	return rv;
+}
+
+/* The config drive of a new server. */
 static int
 config_drive(struct nb *nb, struct virt *v, const struct boot_spec *b,
     const struct boot_ctx *c, const struct boot_one *o)
 {
 	struct guest_meta	 meta;
 	struct guest_kv		*kv = NULL;
-	struct stat		 st;
-	char			*dir, *tmpdir, *isofile, *iso = NULL;
-	char			 name[96], *rm[] = { "rm", "-rf", NULL, NULL };
 	size_t			 i;
-	int			 rv = -1;
+	int			 rv;
 
-	xasprintf(&dir, "%s/tmp", nb->state_dir);
-	(void)mkdir(dir, 0750);
-	xasprintf(&tmpdir, "%s/%s", dir, o->id);
-	xasprintf(&isofile, "%s/%s.iso", dir, o->id);
-	if (mkdir(tmpdir, 0750) == -1) {
-		nb_seterr(nb, NB_EFAIL, "creating '%s': %s", tmpdir,
-		    strerror(errno));
-		goto out;
-	}
 	memset(&meta, 0, sizeof(meta));
 	meta.uuid = o->id;
 	meta.name = o->name;
@@ -1081,29 +1115,57 @@ config_drive(struct nb *nb, struct virt *v, const struct boot_spec *b,
 	}
 	meta.meta = kv;
 	meta.nmeta = b->nprops;
-	if (configdrive_build(nb, &meta, tmpdir, isofile) == -1 ||
-	    stat(isofile, &st) == -1)
-		goto out;
-	server_volume(name, sizeof(name), o->id, "config");
-	if (virt_vol_upload(v, o->pool, name, "raw", isofile,
-	    (unsigned long long)st.st_size, &iso) == -1)
-		goto out;
-	rv = 0;
-out:
-	{
-		struct nb_error	 keep;
-
-		nb_error_save(nb, &keep);
-		rm[2] = tmpdir;
-		(void)spawn_ok(nb, rm, NULL, NULL);
-		(void)unlink(isofile);
-		nb_error_restore(nb, &keep);
-	}
+	rv = config_drive_upload(nb, v, o->pool, &meta);
 	free(kv);
-	free(iso);
-	free(dir);
-	free(tmpdir);
-	free(isofile);
+	return rv;
+}
+
+static const char drive_sql[] =
+    "SELECT s.name, s.project_id, s.zone, s.key_name, (SELECT public_key"
+    " FROM keypairs k WHERE k.user_id = s.user_id AND (k.id = s.key_name"
+    " OR k.name = s.key_name)), s.user_data FROM servers s WHERE s.id = ?1";
+
+int
+server_config_drive(struct nb *nb, struct virt *v, const char *id,
+    const char *pool)
+{
+	struct guest_meta	 meta;
+	struct guest_kv		*kv = NULL;
+	struct table		*row, *props;
+	size_t			 i;
+	int			 rv = -1;
+
+	if ((row = db_table(nb, drive_sql, "s", id)) == NULL)
+		return -1;
+	if ((props = db_table(nb, "SELECT key, value FROM server_properties"
+	    " WHERE server_id = ?1 ORDER BY key", "s", id)) == NULL)
+		goto out;
+	if (row->nrows != 1) {
+		nb_seterr(nb, NB_ENOTFOUND, "no server %s", id);
+		goto out;
+	}
+	memset(&meta, 0, sizeof(meta));
+	meta.uuid = id;
+	meta.name = meta.hostname = row->cells[0];
+	meta.project_id = row->cells[1];
+	meta.availability_zone = row->cells[2];
+	meta.key_name = row->cells[3];
+	meta.public_key = row->cells[4];
+	meta.user_data = row->cells[5];
+	if (props->nrows > 0) {
+		kv = xcalloc(props->nrows, sizeof(*kv));
+		for (i = 0; i < props->nrows; i++) {
+			kv[i].key = props->cells[i * 2];
+			kv[i].value = props->cells[i * 2 + 1];
+		}
+	}
+	meta.meta = kv;
+	meta.nmeta = props->nrows;
+	rv = config_drive_upload(nb, v, pool, &meta);
+out:
+	free(kv);
+	table_free(props);
+	table_free(row);
 	return rv;
 }
 
@@ -1547,6 +1609,17 @@ static const char reconcile_sql[] =
     " s.power_state FROM servers s WHERE s.host_id = ?1";
 
 /*
+ * A domain left on a host its server was evacuated from, while nothing
+ * moves the server: whether the evacuation found shared storage.
+ */
+static const char stale_sql[] =
+    "SELECT m.shared FROM migrations m WHERE m.server_id = ?1"
+    " AND m.source_host_id = ?2 AND m.kind = 'evacuation'"
+    " AND m.status = 'completed' AND NOT EXISTS (SELECT 1 FROM migrations"
+    "  WHERE server_id = ?1 AND status = 'running')"
+    " ORDER BY m.started_at DESC, m.rowid DESC LIMIT 1";
+
+/*
  * One host: servers whose work died, servers whose domain vanished or
  * stopped, and domains of ours that no server owns.
  */
@@ -1658,15 +1731,34 @@ reconcile_host(struct nb *nb, const char *host_id, const char *uri,
 				goto free;
 		}
 	}
-	/* Domains of ours with no server. */
+	/* Domains of ours with no server, or stale copies of one. */
 	for (j = 0; j < nd; j++) {
+		long long	 shared;
+
 		for (i = 0; i < rows->nrows; i++)
 			if (strcmp(rows->cells[i * rows->ncols], doms[j].uuid) ==
 			    0)
 				break;
-		if (i < rows->nrows || db_int(nb, 0, "SELECT count(*) FROM"
-		    " servers WHERE id = ?1", "s", doms[j].uuid) > 0)
+		if (i < rows->nrows)
 			continue;
+		if (db_int(nb, 0, "SELECT count(*) FROM servers WHERE id = ?1",
+		    "s", doms[j].uuid) > 0) {
+			/* -2: none; -1: shared storage not known, kept. */
+			if ((shared = db_int(nb, -2, stale_sql, "ss",
+			    doms[j].uuid, host_id)) == -2)
+				continue;
+			reconcile_row(t, doms[j].uuid, doms[j].name, "domain",
+			    fix && !dry_run ? "removed" : "stale", fix ?
+			    "its server was evacuated while this host was "
+			    "down: this copy destroyed and undefined" :
+			    "its server was evacuated while this host was "
+			    "down (--fix removes this copy)");
+			if (fix && !dry_run && shared == 0)
+				boot_undo(nb, v, doms[j].uuid, pool);
+			else if (fix && !dry_run)
+				(void)virt_destroy_undefine(v, doms[j].uuid);
+			continue;
+		}
 		reconcile_row(t, doms[j].uuid, doms[j].name, "domain",
 		    fix && !dry_run ? "removed" : "orphan", fix ?
 		    "no server owns this domain: destroyed and undefined" :
@@ -1738,6 +1830,27 @@ wait_state(struct virt *v, const char *id, const char *state, int seconds)
 	}
 }
 
+int
+server_power_off(struct nb *nb, struct virt *v, const char *id, int graceful)
+{
+	char	 state[16];
+
+	if (virt_domain_state(v, id, state, sizeof(state)) == -1)
+		return -1;
+	if (strcmp(state, "shutoff") == 0)
+		return 0;
+	/* ACPI first; the power cord when the guest does not answer. */
+	if (graceful && strcmp(state, "running") == 0 &&
+	    virt_domain_op(v, id, VIRT_SHUTDOWN) == 0 &&
+	    wait_state(v, id, "shutoff", STOP_TIMEOUT) == 0)
+		return 0;
+	nb_clearerr(nb);
+	if (virt_domain_op(v, id, VIRT_DESTROY) == -1)
+		return -1;
+	return wait_state(v, id, "shutoff", 30) == 0 ? 0 :
+	    nb_seterr(nb, NB_EFAIL, "domain %s did not power off", id);
+}
+
 /* The work on the host for action i. */
 static int
 action_act(struct nb *nb, struct virt *v, size_t i, const char *id,
@@ -1747,15 +1860,8 @@ action_act(struct nb *nb, struct virt *v, size_t i, const char *id,
 
 	if (strcmp(name, "start") == 0 || strcmp(name, "resume") == 0)
 		return virt_domain_op(v, id, VIRT_START);
-	if (strcmp(name, "stop") == 0) {
-		/* ACPI first; the power cord when the guest does not answer. */
-		if (strcmp(from, "active") == 0 &&
-		    virt_domain_op(v, id, VIRT_SHUTDOWN) == 0 &&
-		    wait_state(v, id, "shutoff", STOP_TIMEOUT) == 0)
-			return 0;
-		nb_clearerr(nb);
-		return virt_domain_op(v, id, VIRT_DESTROY);
-	}
+	if (strcmp(name, "stop") == 0)
+		return server_power_off(nb, v, id, strcmp(from, "active") == 0);
 	if (strcmp(name, "reboot") == 0)
 		return virt_domain_op(v, id, VIRT_REBOOT);
 	if (strcmp(name, "hard-reboot") == 0) {

@@ -38,7 +38,8 @@
     " MAX(0, CAST((h.ram_mib - h.reserved_ram_mib) * h.ram_ratio" \
     "  AS INTEGER)) - h.ram_used_mib AS \"ram_free_mib:n\"," \
     " CAST(h.disk_gb * h.disk_ratio AS INTEGER) - h.disk_used_gb" \
-    "  AS \"disk_free_gb:n\", h.servers AS \"servers:n\"" \
+    "  AS \"disk_free_gb:n\", h.servers AS \"servers:n\"," \
+    " h.down AS \"down:b\"" \
     " FROM hosts h"
 
 static const char host_show_sql[] = HOST_SELECT " WHERE h.id = ?1";
@@ -79,7 +80,8 @@ host_list(struct nb *nb)
 }
 
 int
-host_enable(struct nb *nb, const char *host, int enable, const char *reason)
+host_enable(struct nb *nb, const char *host, int enable, const char *reason,
+    int down)
 {
 	const char	*action = enable ? "host:enable" : "host:disable";
 	struct ref	 ref = { 0 };
@@ -90,8 +92,9 @@ host_enable(struct nb *nb, const char *host, int enable, const char *reason)
 	    enable ? "enable" : "disable", host, &ref) == -1)
 		goto fail;
 	if (db_exec(nb, NULL, "UPDATE hosts SET enabled = ?2,"
-	    " disabled_reason = ?3, updated_at = ?4 WHERE id = ?1", "sdsi",
-	    ref.id, enable, enable ? NULL : reason, (long long)time(NULL)) == -1 ||
+	    " disabled_reason = ?3, updated_at = ?4, down = ?5 WHERE id = ?1",
+	    "sdsid", ref.id, enable, enable ? NULL : reason,
+	    (long long)time(NULL), !enable && down) == -1 ||
 	    event_record(nb, action, "host", ref.id, ref.name, 1,
 	    reason) == -1 || db_commit(nb) == -1)
 		goto fail;

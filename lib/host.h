@@ -25,8 +25,12 @@ struct host_spec {
  */
 struct table	*host_add(struct nb *, const struct host_spec *);
 struct table	*host_list(struct nb *);
-/* Enable, or disable with a reason the scheduler and admins see. */
+/*
+ * Enable, or disable with a reason the scheduler and admins see; with
+ * down, the admin says the host is dead: its servers are evacuated by
+ * rebuilding them elsewhere.  Enabling clears both.
+ */
 int		 host_enable(struct nb *, const char *host, int enable,
-		    const char *reason);
+		    const char *reason, int down);
 
 #endif

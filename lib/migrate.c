@@ -1,12 +1,19 @@
 /*
- * migrate.c: moving a running server to another host with libvirt's own
- * peer-to-peer live migration, claim -> act -> record (DESIGN.md 4).
- * The claim transaction chooses the destination with the scheduler
- * (the source excluded, the server's group respected) and claims the
- * server's sizes there; the move runs with no transaction open, watched
- * by a thread that reports progress and aborts it past its deadline;
- * the record transaction moves the server's row to the destination only
- * when libvirt reports success.
+ * migrate.c: moving a server to another host, claim -> act -> record
+ * (DESIGN.md 4).  The claim transaction chooses the destination with
+ * the scheduler (the source excluded, the server's group respected) and
+ * claims the server's sizes there; the move runs with no transaction
+ * open; the record transaction moves the server's row to the
+ * destination only when libvirt shows the domain there.
+ *
+ * Live: libvirt's own peer-to-peer live migration, watched by a thread
+ * that reports progress and aborts it past its deadline.  Cold: the
+ * guest is powered off; with shared storage only its definition moves;
+ * otherwise it is started paused (no guest code runs) and moved with
+ * libvirt's disk copy, so the disks travel over libvirt's connection
+ * and nothing assumes a path on another host.  On the destination it
+ * boots afresh when it was active.  Confirmed at once: the source's
+ * copy goes as soon as the destination holds the server.
  */
 #include "config.h"
 
@@ -35,8 +42,13 @@ struct move {
 	char		*src_id, *src_name, *src_uri, *src_pool;
 	char		 dst_id[NB_UUID_LEN + 1];
 	char		*dst_name, *dst_uri, *dst_pool, *dst_zone;
-	long long	 vcpus, ram_mib, disk_gb, ephemeral_gb, swap_mib;
+	long long	 vcpus, ram_mib, disk_gb, root_gb, ephemeral_gb;
+	long long	 swap_mib;
 	char		*image_id, *root_volume;
+	char		 vm_state[16];		/* before the move */
+	int		 shared;	/* the destination sees the disks */
+					/* (-1: not known yet) */
+	const char	*kind;			/* live, block or cold */
 };
 
 static void
@@ -67,7 +79,7 @@ static const char server_sql[] =
     " s.image_id, s.root_volume_id,"
     " (SELECT group_id FROM server_group_members WHERE server_id = s.id),"
     " (SELECT count(*) FROM volumes v WHERE v.server_id = s.id"
-    "  AND v.id IS NOT s.root_volume_id)"
+    "  AND v.id IS NOT s.root_volume_id), s.root_gb"
     " FROM servers s JOIN hosts h ON h.id = s.host_id WHERE s.id = ?1";
 
 /*
@@ -76,7 +88,7 @@ static const char server_sql[] =
  * host's pool.
  */
 static int
-load_server(struct nb *nb, const char *server, struct move *m,
+load_server(struct nb *nb, const char *server, int live, struct move *m,
     char **group)
 {
 	struct stmt	*st;
@@ -94,9 +106,15 @@ load_server(struct nb *nb, const char *server, struct move *m,
 			nb_seterr(nb, NB_ECONFLICT, "server '%s' is busy (%s)",
 			    server, db_col_text(st, 1));
 			rc = -1;
-		} else if (strcmp(db_col_text(st, 0), "active") != 0) {
+		} else if (live && strcmp(db_col_text(st, 0), "active") != 0) {
 			nb_seterr(nb, NB_ECONFLICT, "server '%s' is %s: a live "
 			    "migration needs it active", server,
+			    db_col_text(st, 0));
+			rc = -1;
+		} else if (strcmp(db_col_text(st, 0), "active") != 0 &&
+		    strcmp(db_col_text(st, 0), "stopped") != 0) {
+			nb_seterr(nb, NB_ECONFLICT, "server '%s' is %s: a "
+			    "migration needs it active or stopped", server,
 			    db_col_text(st, 0));
 			rc = -1;
 		} else if (!db_col_isnull(st, 13) || db_col_int(st, 15) > 0) {
@@ -105,6 +123,7 @@ load_server(struct nb *nb, const char *server, struct move *m,
 			    "first", server);
 			rc = -1;
 		}
+		strlcpy(m->vm_state, db_col_text(st, 0), sizeof(m->vm_state));
 		m->src_id = dup_col(st, 3);
 		m->src_name = dup_col(st, 4);
 		m->src_uri = dup_col(st, 5);
@@ -116,6 +135,7 @@ load_server(struct nb *nb, const char *server, struct move *m,
 		m->swap_mib = db_col_int(st, 11);
 		m->image_id = dup_col(st, 12);
 		*group = dup_col(st, 14);
+		m->root_gb = db_col_int(st, 16);
 	}
 	db_finalize(st);
 	if (rc == 0)
@@ -131,26 +151,25 @@ static const char members_sql[] =
     " GROUP BY s.host_id";
 
 /*
- * Choose the destination among the hosts, the source excluded, with the
- * server's group's policy over its other members.  0 with m->dst_*, or
- * -1 (NB_ENOHOST with every host's reason).
+ * Choose the destination among the loaded hosts, the source excluded,
+ * with the server's group's policy over its other members.  Returns
+ * the host's index, or -1 (NB_ENOHOST with every host's reason).
  */
 static int
-choose(struct nb *nb, const struct migrate_spec *ms, struct move *m,
-    const char *group, char **explain)
+choose_in(struct nb *nb, struct host_set *hs, const char *force_host,
+    const struct move *m, const char *group, char **explain)
 {
-	struct host_set		 hs;
 	struct sched_request	 rq;
 	struct sched_result	 res = { -1, NULL, NULL };
 	const char		*avoid[1];
 	struct stmt		*st;
 	char			*policy = NULL;
 	size_t			 i;
-	int			 rc, rv = -1;
+	int			 rc, chosen = -1;
 
-	if (host_set_load(nb, NULL, &hs) == -1)
-		return -1;
 	memset(&rq, 0, sizeof(rq));
+	for (i = 0; i < hs->n; i++)
+		hs->hosts[i].group_members = 0;
 	if (group != NULL) {
 		if ((policy = db_text(nb, "SELECT policy FROM server_groups"
 		    " WHERE id = ?1", "s", group)) == NULL ||
@@ -159,10 +178,10 @@ choose(struct nb *nb, const struct migrate_spec *ms, struct move *m,
 			goto out;
 		while ((rc = db_step(st)) == 1) {
 			rq.group_size += (int)db_col_int(st, 1);
-			for (i = 0; i < hs.n; i++)
-				if (strcmp(hs.hosts[i].id,
+			for (i = 0; i < hs->n; i++)
+				if (strcmp(hs->hosts[i].id,
 				    db_col_text(st, 0)) == 0)
-					hs.hosts[i].group_members =
+					hs->hosts[i].group_members =
 					    (int)db_col_int(st, 1);
 		}
 		db_finalize(st);
@@ -173,30 +192,67 @@ choose(struct nb *nb, const struct migrate_spec *ms, struct move *m,
 	rq.vcpus = m->vcpus;
 	rq.ram_mib = m->ram_mib;
 	rq.disk_gb = m->disk_gb;
-	rq.force_host = ms->host;
+	rq.force_host = force_host;
 	rq.different_host = avoid;
 	rq.ndifferent_host = 1;
 	rq.group_policy = policy;
 	rq.explain = explain != NULL;
-	if (sched_select(hs.hosts, hs.n, &rq, NULL, &res) == -1) {
+	if (sched_select(hs->hosts, hs->n, &rq, NULL, &res) == -1)
 		nb_seterr(nb, NB_ENOHOST, "no host can take server '%s':\n%s",
 		    m->ref.name, res.reasons);
-		goto out;
-	}
-	i = (size_t)res.chosen;
-	strlcpy(m->dst_id, hs.hosts[i].id, sizeof(m->dst_id));
-	m->dst_name = xstrdup(hs.hosts[i].name);
-	m->dst_zone = xstrdup(hs.hosts[i].zone);
-	m->dst_uri = xstrdup(hs.uri[i]);
-	m->dst_pool = xstrdup(hs.pool[i]);
-	rv = 0;
+	else
+		chosen = res.chosen;
 out:
 	if (explain != NULL && res.explain != NULL)
 		*explain = xstrdup(res.explain);
 	sched_result_free(&res);
 	free(policy);
+	return chosen;
+}
+
+/* choose_in() over every host, into m->dst_*. */
+static int
+choose(struct nb *nb, const struct migrate_spec *ms, struct move *m,
+    const char *group, char **explain)
+{
+	struct host_set	 hs;
+	int		 i;
+
+	if (host_set_load(nb, NULL, &hs) == -1)
+		return -1;
+	if ((i = choose_in(nb, &hs, ms->host, m, group, explain)) >= 0) {
+		strlcpy(m->dst_id, hs.hosts[i].id, sizeof(m->dst_id));
+		m->dst_name = xstrdup(hs.hosts[i].name);
+		m->dst_zone = xstrdup(hs.hosts[i].zone);
+		m->dst_uri = xstrdup(hs.uri[i]);
+		m->dst_pool = xstrdup(hs.pool[i]);
+	}
 	host_set_free(&hs);
-	return rv;
+	return i >= 0 ? 0 : -1;
+}
+
+int
+migrate_plan(struct nb *nb, struct host_set *hs, const char *server,
+    int live, char **dest)
+{
+	struct move	 m;
+	char		*group = NULL;
+	int		 i = -1;
+
+	*dest = NULL;
+	memset(&m, 0, sizeof(m));
+	if (load_server(nb, server, live, &m, &group) == 0 &&
+	    (i = choose_in(nb, hs, NULL, &m, group, NULL)) >= 0) {
+		/* The move counted, for the next server's choice. */
+		hs->hosts[i].vcpus_used += m.vcpus;
+		hs->hosts[i].ram_used_mib += m.ram_mib;
+		hs->hosts[i].disk_used_gb += m.disk_gb;
+		hs->hosts[i].servers++;
+		*dest = xstrdup(hs->hosts[i].name);
+	}
+	free(group);
+	move_release(&m);
+	return i >= 0 ? 0 : -1;
 }
 
 /*
@@ -258,6 +314,8 @@ remove_disks(struct nb *nb, struct virt *v, const char *pool, const char *id)
 	char		 name[96];
 	size_t		 i;
 
+	if (v == NULL)
+		return;
 	nb_error_save(nb, &keep);
 	for (i = 0; server_volumes[i] != NULL; i++) {
 		server_volume(name, sizeof(name), id, server_volumes[i]);
@@ -272,7 +330,9 @@ struct watch {
 	const char	*id;
 	time_t		 deadline;
 	int		 progress;	/* print progress on stderr */
-	volatile int	 done;
+	pthread_mutex_t	 lock;		/* over done */
+	pthread_cond_t	 wake;		/* done is set */
+	int		 done;
 	int		 timed_out;
 };
 
@@ -282,10 +342,23 @@ watcher(void *arg)
 {
 	struct watch	*w = arg;
 	struct virt_job	 j;
+	struct timespec	 ts;
+	int		 done;
 
-	while (!w->done) {
-		usleep(250000);
-		if (w->done)
+	for (;;) {
+		/* A quarter second, or until the move is over. */
+		(void)clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		(void)pthread_mutex_lock(&w->lock);
+		if (!w->done)
+			(void)pthread_cond_timedwait(&w->wake, &w->lock, &ts);
+		done = w->done;
+		(void)pthread_mutex_unlock(&w->lock);
+		if (done)
 			break;
 		if (time(NULL) > w->deadline || nb_interrupted) {
 			w->timed_out = time(NULL) > w->deadline;
@@ -307,13 +380,17 @@ watcher(void *arg)
 static const char insert_sql[] =
     "INSERT INTO migrations (id, server_id, server_name, kind, status,"
     " source_host_id, dest_host_id, vcpus, ram_mib, disk_gb, user_id,"
-    " claim, deadline, started_at) VALUES (?1, ?2, ?3, ?4, 'running', ?5,"
-    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    " claim, deadline, started_at, shared) VALUES (?1, ?2, ?3, ?4,"
+    " 'running', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
-/* The record transaction: the move's outcome, and the server's host. */
+/*
+ * The record transaction: the move's outcome, the server's host and,
+ * when vm_state is not NULL (a cold move), its state.
+ */
 static int
 record(struct nb *nb, const struct move *m, const char *status,
-    const char *fault, time_t started, const struct virt_job *j)
+    const char *fault, time_t started, const struct virt_job *j,
+    const char *vm_state)
 {
 	char	 msg[512];
 	time_t	 now = time(NULL);
@@ -337,10 +414,14 @@ record(struct nb *nb, const struct move *m, const char *status,
 	    " zone = ?3 WHERE id = ?1", "sss", m->ref.id, m->dst_id,
 	    m->dst_zone) == -1) ||
 	    db_exec(nb, NULL, "UPDATE servers SET task_state = NULL,"
-	    " claim = NULL, deadline = NULL, updated_at = ?2 WHERE id = ?1",
-	    "si", m->ref.id, (long long)now) == -1 ||
-	    server_event(nb, m->ref.id, "live-migration", started, ok,
-	    msg) == -1 ||
+	    " claim = NULL, deadline = NULL, updated_at = ?2,"
+	    " vm_state = ifnull(?3, vm_state), power_state = CASE ?3"
+	    "  WHEN 'active' THEN 'running' WHEN 'stopped' THEN 'shutdown'"
+	    "  ELSE power_state END WHERE id = ?1", "sis", m->ref.id,
+	    (long long)now, vm_state) == -1 ||
+	    server_event(nb, m->ref.id, strcmp(m->kind, "evacuation") == 0 ?
+	    "evacuate" : strcmp(m->kind, "cold") == 0 ? "migrate" :
+	    "live-migration", started, ok, msg) == -1 ||
 	    event_record(nb, "server:migrate", "server", m->ref.id,
 	    m->ref.name, ok, msg) == -1 || db_commit(nb) == -1) {
 		db_rollback(nb);
@@ -365,117 +446,269 @@ uri_address(const char *uri)
 	return xstrndup(p, (size_t)(end - p));
 }
 
+/* Does the destination see the server's disks already: shared storage? */
+static int
+sees_disks(struct nb *nb, struct virt *dst, const struct move *m)
+{
+	struct nb_error	 keep;
+	char		 name[96], *path;
+
+	server_volume(name, sizeof(name), m->ref.id, "disk");
+	nb_error_save(nb, &keep);
+	virt_pool_refresh(dst, m->dst_pool);
+	if (virt_vol_path(dst, m->dst_pool, name, &path) == -1) {
+		nb_error_restore(nb, &keep);
+		return 0;
+	}
+	free(path);
+	return 1;
+}
+
+/*
+ * libvirt's move of the domain, watched: progress on stderr, an abort
+ * past the deadline.  0, or -1 (NB_ECONFLICT when aborted).
+ */
+static int
+move_domain(struct nb *nb, struct virt *src, struct virt *wv,
+    const struct move *m, const char *xml, unsigned int how,
+    long long timeout, int progress)
+{
+	struct watch	 w;
+	pthread_t	 th;
+	char		*addr;
+	int		 threaded, rv;
+
+	memset(&w, 0, sizeof(w));
+	w.v = wv;
+	w.id = m->ref.id;
+	w.deadline = time(NULL) + timeout;
+	w.progress = progress;
+	(void)pthread_mutex_init(&w.lock, NULL);
+	(void)pthread_cond_init(&w.wake, NULL);
+	threaded = pthread_create(&th, NULL, watcher, &w) == 0;
+	addr = uri_address(m->dst_uri);
+	rv = virt_migrate_live(src, m->ref.id, m->dst_uri, addr, xml, how);
+	(void)pthread_mutex_lock(&w.lock);
+	w.done = 1;
+	(void)pthread_cond_signal(&w.wake);
+	(void)pthread_mutex_unlock(&w.lock);
+	if (threaded)
+		(void)pthread_join(th, NULL);
+	(void)pthread_mutex_destroy(&w.lock);
+	(void)pthread_cond_destroy(&w.wake);
+	if (rv == -1 && w.timed_out)
+		nb_seterr(nb, NB_EFAIL, "the migration did not complete "
+		    "within %lld s: aborted", timeout);
+	free(addr);
+	return rv;
+}
+
+/*
+ * Cold: power off, then the definition alone (shared storage) or the
+ * paused domain with its disks (not shared), left off on the
+ * destination.  The caller starts it there.
+ */
+static int
+cold_move(struct nb *nb, struct virt *src, struct virt *dst,
+    struct virt *wv, const struct move *m, long long timeout)
+{
+	char	*xml;
+	int	 rv = -1;
+
+	if (server_power_off(nb, src, m->ref.id, 1) == -1)
+		return -1;
+	crash_point("migrate:stopped");
+	if (m->shared) {
+		if (server_define(nb, dst, m->ref.id, m->dst_id, m->dst_pool,
+		    0) == -1)
+			return -1;
+		return virt_destroy_undefine(src, m->ref.id);
+	}
+	if (prepare_disks(nb, src, dst, m) == -1 ||
+	    (xml = server_xml(nb, dst, m->ref.id, m->dst_id, m->dst_pool,
+	    0)) == NULL)
+		return -1;
+	if (virt_domain_op(src, m->ref.id, VIRT_START_PAUSED) == 0 &&
+	    move_domain(nb, src, wv, m, xml, VIRT_MIG_BLOCK | VIRT_MIG_PAUSED,
+	    timeout, 0) == 0 &&
+	    server_power_off(nb, dst, m->ref.id, 0) == 0)
+		rv = 0;
+	free(xml);
+	return rv;
+}
+
+/* A live move, the domain running throughout? */
+static int
+is_live(const struct move *m)
+{
+	return strcmp(m->kind, "live") == 0 || strcmp(m->kind, "block") == 0;
+}
+
+/*
+ * Where libvirt has the domain: 1 on the destination only (running,
+ * for a live move), else 0.  src NULL: the source is down.
+ */
+static int
+moved(struct nb *nb, struct virt *src, struct virt *dst, const struct move *m)
+{
+	struct nb_error	 keep;
+	char		 state[16];
+	int		 there;
+
+	nb_error_save(nb, &keep);
+	there = dst != NULL && virt_domain_state(dst, m->ref.id, state,
+	    sizeof(state)) == 0 && (!is_live(m) ||
+	    strcmp(state, "running") == 0) && (src == NULL ||
+	    virt_domain_state(src, m->ref.id, state, sizeof(state)) == -1);
+	nb_error_restore(nb, &keep);
+	return there;
+}
+
+/*
+ * A move that did not happen, undone: the destination's copies go (not
+ * disks that may be shared: they are the server's own).  A cold move's
+ * guest, once its source was touched, is powered off there and runs
+ * again when it was active.  Returns the vm_state to record, or NULL.
+ */
+static const char *
+undo(struct nb *nb, struct virt *src, struct virt *dst, const struct move *m,
+    int touched)
+{
+	struct nb_error	 keep;
+	const char	*vm = NULL;
+
+	nb_error_save(nb, &keep);
+	if (dst != NULL && strcmp(m->kind, "live") != 0) {
+		(void)virt_destroy_undefine(dst, m->ref.id);
+		if (m->shared == 0)
+			remove_disks(nb, dst, m->dst_pool, m->ref.id);
+	}
+	if (strcmp(m->kind, "cold") == 0 && touched && src != NULL) {
+		vm = "stopped";
+		if (server_power_off(nb, src, m->ref.id, 0) == 0 &&
+		    strcmp(m->vm_state, "active") == 0 &&
+		    virt_domain_op(src, m->ref.id, VIRT_START) == 0)
+			vm = "active";
+	}
+	nb_error_restore(nb, &keep);
+	return vm;
+}
+
 int
 server_migrate(struct nb *nb, const struct migrate_spec *ms, char **explain)
 {
 	struct move	 m;
 	struct virt	*src = NULL, *dst = NULL, *wv = NULL;
 	struct virt_job	 j;
-	struct watch	 w;
-	pthread_t	 th;
 	char		 claim[NB_CLAIM_LEN], msg[sizeof(nb->errbuf)];
-	char		*group = NULL, *xml = NULL, *addr = NULL, state[16];
+	char		*group = NULL, *xml = NULL;
+	const char	*vm = NULL;
 	time_t		 started = time(NULL);
 	long long	 timeout;
-	struct nb_error	 keep;
-	int		 rc, ok, rv = -1, threaded = 0, tried = 0;
+	int		 rc, ok, rv = -1, tried = 0, block = ms->block;
 
 	if (explain != NULL)
 		*explain = NULL;
 	memset(&m, 0, sizeof(m));
 	memset(&j, 0, sizeof(j));
-	if (!ms->live)
-		return nb_seterr(nb, NB_EUSAGE, "this release migrates running "
-		    "servers live: give --live");
+	m.shared = -1;
+	if (!ms->live && (ms->block > 0 || ms->auto_converge))
+		return nb_seterr(nb, NB_EUSAGE, "--block-migration and "
+		    "--auto-converge go with --live");
 	proc_claim(claim);
 	uuid_generate(m.mig);
+	/*
+	 * Claim.  The kind is known only once both hosts answer; the
+	 * claim is the same for every kind.
+	 */
+	m.kind = ms->live ? (block > 0 ? "block" : "live") : "cold";
 	if (db_begin(nb) == -1 ||
-	    load_server(nb, ms->server, &m, &group) == -1 ||
+	    load_server(nb, ms->server, ms->live, &m, &group) == -1 ||
 	    (ms->host != NULL &&
 	    policy_check(nb, "server:migrate_to_host", NULL, NULL) == -1) ||
 	    choose(nb, ms, &m, group, explain) == -1)
 		goto fail;
 	timeout = ms->timeout > 0 ? ms->timeout :
 	    COMPLETION_PER_GIB * ((m.ram_mib + 1023) / 1024);
-	if (db_exec(nb, NULL, insert_sql, "ssssssiiissii", m.mig, m.ref.id,
-	    m.ref.name, ms->block ? "block" : "live", m.src_id, m.dst_id,
-	    m.vcpus, m.ram_mib, m.disk_gb, nb->ctx.user_id, claim,
+	if (db_exec(nb, NULL, insert_sql, "ssssssiiissiii", m.mig, m.ref.id,
+	    m.ref.name, m.kind, m.src_id, m.dst_id, m.vcpus, m.ram_mib,
+	    m.disk_gb, nb->ctx.user_id, claim,
 	    (long long)(started + timeout + BUILD_DEADLINE),
-	    (long long)started) == -1 ||
+	    (long long)started, (long long)-1) == -1 ||
 	    db_exec(nb, NULL, "UPDATE servers SET task_state = 'migrating',"
 	    " claim = ?2, deadline = ?3 WHERE id = ?1", "ssi", m.ref.id, claim,
 	    (long long)(started + timeout + BUILD_DEADLINE)) == -1 ||
 	    db_commit(nb) == -1)
 		goto fail;
 
-	/* Act: the disks ahead on the destination, then libvirt's move. */
+	/* Act: what the storage allows, then libvirt's move. */
 	ok = (src = virt_open(nb, m.src_uri)) != NULL &&
 	    (dst = virt_open(nb, m.dst_uri)) != NULL &&
 	    (wv = virt_open(nb, m.src_uri)) != NULL;
-	if (ok && ms->block)
-		ok = prepare_disks(nb, src, dst, &m) == 0;
-	if (ok && !ms->block) {
-		/* Shared storage: the destination must see the disk. */
-		char	 name[96], *path;
-
-		server_volume(name, sizeof(name), m.ref.id, "disk");
-		if (virt_vol_path(dst, m.dst_pool, name, &path) == -1) {
+	if (ok) {
+		m.shared = sees_disks(nb, dst, &m);
+		if (block < 0)
+			block = !m.shared;
+		m.kind = ms->live ? (block ? "block" : "live") : "cold";
+		(void)db_exec(nb, NULL, "UPDATE migrations SET shared = ?2,"
+		    " kind = ?3 WHERE id = ?1", "sis", m.mig,
+		    (long long)m.shared, m.kind);
+		if (m.shared && block) {
+			nb_seterr(nb, NB_ECONFLICT, "host '%s' shares the "
+			    "storage of server '%s': migrate it without "
+			    "--block-migration", m.dst_name, m.ref.name);
+			ok = 0;
+		} else if (!m.shared && ms->live && !block) {
 			nb_seterr(nb, NB_EFAIL, "host '%s' does not see the "
 			    "disks of server '%s' in pool '%s': its storage is "
 			    "not shared, use --block-migration", m.dst_name,
 			    m.ref.name, m.dst_pool);
 			ok = 0;
-		} else
-			free(path);
+		}
 	}
-	if (ok)
-		ok = (xml = server_xml(nb, dst, m.ref.id, m.dst_id, m.dst_pool,
+	if (ok && ms->live) {
+		ok = (!block || prepare_disks(nb, src, dst, &m) == 0) &&
+		    (xml = server_xml(nb, dst, m.ref.id, m.dst_id, m.dst_pool,
 		    0)) != NULL;
-	crash_point("migrate:before");
-	if (ok) {
-		memset(&w, 0, sizeof(w));
-		w.v = wv;
-		w.id = m.ref.id;
-		w.deadline = time(NULL) + timeout;
-		w.progress = ms->progress;
-		threaded = pthread_create(&th, NULL, watcher, &w) == 0;
-		addr = uri_address(m.dst_uri);
+		crash_point("migrate:before");
+		if (ok) {
+			tried = 1;
+			ok = move_domain(nb, src, wv, &m, xml, (block ?
+			    VIRT_MIG_BLOCK : 0) | (ms->auto_converge ?
+			    VIRT_MIG_AUTO_CONVERGE : 0), timeout,
+			    ms->progress) == 0;
+		}
+	} else if (ok) {
 		tried = 1;
-		ok = virt_migrate_live(src, m.ref.id, m.dst_uri, addr, xml,
-		    ms->block, ms->auto_converge) == 0;
-		w.done = 1;
-		if (threaded)
-			(void)pthread_join(th, NULL);
-		if (!ok && w.timed_out)
-			nb_seterr(nb, NB_EFAIL, "the migration did not complete "
-			    "within %lld s: aborted", timeout);
+		ok = cold_move(nb, src, dst, wv, &m, timeout) == 0;
 	}
 	crash_point("migrate:after");
-	/* Only what libvirt shows counts: where does the domain run now? */
-	nb_error_save(nb, &keep);
-	if (tried && virt_domain_state(dst, m.ref.id, state,
-	    sizeof(state)) == 0 && strcmp(state, "running") == 0 &&
-	    (src == NULL || virt_domain_state(src, m.ref.id, state,
-	    sizeof(state)) == -1))
+	/* Only what libvirt shows counts: where is the domain now? */
+	if (tried && moved(nb, src, dst, &m))
 		ok = 1;
-	else
-		nb_error_restore(nb, &keep);
 	if (ok) {
 		nb_clearerr(nb);
 		(void)virt_job_progress(dst, m.ref.id, 1, &j);
 		nb_clearerr(nb);
-		if (record(nb, &m, "completed", NULL, started, &j) == -1)
+		if (strcmp(m.kind, "cold") == 0) {
+			vm = "stopped";
+			if (strcmp(m.vm_state, "active") == 0 &&
+			    virt_domain_op(dst, m.ref.id, VIRT_START) == 0)
+				vm = "active";
+			nb_clearerr(nb);
+		}
+		if (record(nb, &m, "completed", NULL, started, &j, vm) == -1)
 			goto out;
-		remove_disks(nb, src, m.src_pool, m.ref.id);
+		if (m.shared == 0)
+			remove_disks(nb, src, m.src_pool, m.ref.id);
 		rv = 0;
 		goto out;
 	}
 	strlcpy(msg, nb_errstr(nb), sizeof(msg));
 	rc = nb->errcode;
-	if (dst != NULL && ms->block)
-		remove_disks(nb, dst, m.dst_pool, m.ref.id);
-	(void)record(nb, &m, rc == NB_ECONFLICT ? "aborted" : "failed", msg,
-	    started, &j);
+	vm = undo(nb, src, dst, &m, tried);
+	(void)record(nb, &m, rc == NB_ECONFLICT && tried ? "aborted" :
+	    "failed", msg, started, &j, vm);
 	nb_seterr(nb, rc ? rc : NB_EFAIL, "%s", msg);
 	goto out;
 fail:
@@ -486,7 +719,140 @@ out:
 	virt_close(dst);
 	free(group);
 	free(xml);
-	free(addr);
+	move_release(&m);
+	return rv;
+}
+
+/*
+ * The server's disks made afresh on the destination, as a boot makes
+ * them: its image as base, an overlay the root disk's size, blank
+ * ephemeral and swap disks, its config drive from its row.
+ */
+static int
+fresh_disks(struct nb *nb, struct virt *dst, const struct move *m)
+{
+	char		 name[96], *base = NULL, *fmt = NULL, *path = NULL;
+	char		*dfmt = NULL;
+	long long	 size;
+	int		 rv = -1;
+
+	if ((dfmt = db_text(nb, "SELECT disk_format FROM images WHERE id = ?1",
+	    "s", m->image_id)) == NULL)
+		goto out;
+	size = db_int(nb, 0, "SELECT size FROM images WHERE id = ?1", "s",
+	    m->image_id);
+	if ((base = base_volume(nb, dst, m->dst_id, m->dst_pool, m->image_id,
+	    dfmt, size, &fmt)) == NULL)
+		goto out;
+	server_volume(name, sizeof(name), m->ref.id, "disk");
+	if (virt_vol_overlay(dst, m->dst_pool, name, base, fmt,
+	    (unsigned long long)m->root_gb * GIB, &path) == -1)
+		goto out;
+	server_volume(name, sizeof(name), m->ref.id, "ephemeral");
+	if (m->ephemeral_gb > 0 && virt_vol_blank(dst, m->dst_pool, name,
+	    "qcow2", (unsigned long long)m->ephemeral_gb * GIB) == -1)
+		goto out;
+	server_volume(name, sizeof(name), m->ref.id, "swap");
+	if (m->swap_mib > 0 && virt_vol_blank(dst, m->dst_pool, name, "qcow2",
+	    (unsigned long long)m->swap_mib * 1024 * 1024) == -1)
+		goto out;
+	rv = server_config_drive(nb, dst, m->ref.id, m->dst_pool);
+out:
+	free(dfmt);
+	free(base);
+	free(fmt);
+	free(path);
+	return rv;
+}
+
+int
+server_evacuate(struct nb *nb, const char *server, char **explain)
+{
+	struct migrate_spec	 ms;
+	struct move		 m;
+	struct virt		*dst = NULL;
+	struct virt_job		 j;
+	char			 claim[NB_CLAIM_LEN], msg[sizeof(nb->errbuf)];
+	char			*group = NULL;
+	const char		*vm;
+	time_t			 started = time(NULL);
+	int			 rc, ok, rv = -1;
+
+	if (explain != NULL)
+		*explain = NULL;
+	memset(&ms, 0, sizeof(ms));
+	memset(&m, 0, sizeof(m));
+	memset(&j, 0, sizeof(j));
+	m.shared = -1;
+	m.kind = "evacuation";
+	proc_claim(claim);
+	uuid_generate(m.mig);
+	if (db_begin(nb) == -1 ||
+	    load_server(nb, server, 0, &m, &group) == -1)
+		goto fail;
+	if (db_int(nb, 0, "SELECT down FROM hosts WHERE id = ?1", "s",
+	    m.src_id) != 1) {
+		if (nb->errcode == 0)
+			nb_seterr(nb, NB_ECONFLICT, "host '%s' is not marked "
+			    "down (cloud-host-disable --down): migrate server "
+			    "'%s' instead", m.src_name, m.ref.name);
+		goto fail;
+	}
+	if (m.image_id == NULL) {
+		nb_seterr(nb, NB_ECONFLICT, "server '%s' has no image to be "
+		    "rebuilt from", m.ref.name);
+		goto fail;
+	}
+	if (choose(nb, &ms, &m, group, explain) == -1 ||
+	    db_exec(nb, NULL, insert_sql, "ssssssiiissiii", m.mig, m.ref.id,
+	    m.ref.name, m.kind, m.src_id, m.dst_id, m.vcpus, m.ram_mib,
+	    m.disk_gb, nb->ctx.user_id, claim,
+	    (long long)(started + BUILD_DEADLINE), (long long)started,
+	    (long long)-1) == -1 ||
+	    db_exec(nb, NULL, "UPDATE servers SET task_state = 'migrating',"
+	    " claim = ?2, deadline = ?3 WHERE id = ?1", "ssi", m.ref.id, claim,
+	    (long long)(started + BUILD_DEADLINE)) == -1 ||
+	    db_commit(nb) == -1)
+		goto fail;
+
+	/*
+	 * Act, on the destination alone: with shared storage the disks are
+	 * there already; otherwise made afresh from the image.
+	 */
+	ok = (dst = virt_open(nb, m.dst_uri)) != NULL;
+	if (ok) {
+		m.shared = sees_disks(nb, dst, &m);
+		(void)db_exec(nb, NULL, "UPDATE migrations SET shared = ?2"
+		    " WHERE id = ?1", "si", m.mig, (long long)m.shared);
+		ok = (m.shared || fresh_disks(nb, dst, &m) == 0) &&
+		    server_define(nb, dst, m.ref.id, m.dst_id, m.dst_pool,
+		    0) == 0;
+	}
+	crash_point("evacuate:defined");
+	if (ok) {
+		vm = "stopped";
+		if (strcmp(m.vm_state, "active") == 0) {
+			if (virt_domain_op(dst, m.ref.id, VIRT_START) == -1)
+				goto undo;
+			vm = "active";
+		}
+		if (record(nb, &m, "completed", NULL, started, &j, vm) == -1)
+			goto out;
+		rv = 0;
+		goto out;
+	}
+undo:
+	strlcpy(msg, nb_errstr(nb), sizeof(msg));
+	rc = nb->errcode;
+	(void)undo(nb, NULL, dst, &m, 0);
+	(void)record(nb, &m, "failed", msg, started, &j, NULL);
+	nb_seterr(nb, rc ? rc : NB_EFAIL, "%s", msg);
+	goto out;
+fail:
+	event_failed(nb, "server:evacuate", "server", server);
+out:
+	virt_close(dst);
+	free(group);
 	move_release(&m);
 	return rv;
 }
@@ -523,10 +889,15 @@ out:
 static const char stuck_sql[] =
     "SELECT m.id, m.server_id, m.server_name, m.claim, sh.uri, sh.pool,"
     " dh.uri, dh.pool, m.dest_host_id, dh.zone, m.kind, sh.name, dh.name,"
-    " m.started_at FROM migrations m JOIN hosts sh ON sh.id ="
+    " m.started_at, m.shared FROM migrations m JOIN hosts sh ON sh.id ="
     " m.source_host_id JOIN hosts dh ON dh.id = m.dest_host_id"
     " WHERE m.status = 'running'";
 
+/*
+ * A cold move or an evacuation settled: the guest stays off wherever
+ * it is (its process died with it between states), for the admin to
+ * start.
+ */
 int
 migration_reconcile(struct nb *nb, int dry_run, struct table *t)
 {
@@ -541,53 +912,60 @@ migration_reconcile(struct nb *nb, int dry_run, struct table *t)
 		struct virt	*src, *dst;
 		struct move	 m;
 		struct virt_job	 j;
-		char		 state[16];
-		const char	*row[6];
+		const char	*row[6], *vm = NULL;
 		int		 there;
 
 		if (claim_alive(r[3]))
 			continue;
-		if ((src = virt_open(nb, r[4])) == NULL ||
+		/* An evacuation's source is down: not asked. */
+		src = NULL;
+		if ((strcmp(r[10], "evacuation") != 0 &&
+		    (src = virt_open(nb, r[4])) == NULL) ||
 		    (dst = virt_open(nb, r[6])) == NULL) {
 			virt_close(src);
 			rv = -1;
 			continue;
 		}
-		/* Nothing runs twice: the domain is where libvirt runs it. */
-		there = virt_domain_state(dst, r[1], state, sizeof(state)) == 0 &&
-		    strcmp(state, "running") == 0;
-		nb_clearerr(nb);
+		memset(&m, 0, sizeof(m));
+		memset(&j, 0, sizeof(j));
+		strlcpy(m.mig, r[0], sizeof(m.mig));
+		strlcpy(m.ref.id, r[1], sizeof(m.ref.id));
+		m.ref.name = r[2];
+		strlcpy(m.dst_id, r[8], sizeof(m.dst_id));
+		m.src_pool = r[5];
+		m.dst_pool = r[7];
+		m.dst_zone = r[9];
+		m.kind = r[10];
+		m.src_name = r[11];
+		m.dst_name = r[12];
+		m.shared = (int)strtol(r[14], NULL, 10);
+		/* Nothing runs twice: the domain is where libvirt has it. */
+		there = moved(nb, src, dst, &m);
 		row[0] = "migration";
 		row[1] = r[1];
 		row[2] = r[2];
 		row[3] = "running";
 		row[4] = there ? "completed" : "failed";
-		row[5] = there ? "its process is gone; the domain runs on the "
+		row[5] = there ? "its process is gone; the domain is on the "
 		    "destination: the server is there" : "its process is gone; "
 		    "the domain is not on the destination: the server stays";
 		table_add_row(t, row);
 		if (!dry_run) {
-			memset(&m, 0, sizeof(m));
-			memset(&j, 0, sizeof(j));
-			strlcpy(m.mig, r[0], sizeof(m.mig));
-			strlcpy(m.ref.id, r[1], sizeof(m.ref.id));
-			m.ref.name = r[2];
-			strlcpy(m.dst_id, r[8], sizeof(m.dst_id));
-			m.dst_zone = r[9];
-			m.src_name = r[11];
-			m.dst_name = r[12];
-			if (there) {
+			if (there && !is_live(&m)) {
+				vm = "stopped";
+				(void)server_power_off(nb, dst, r[1], 0);
+			}
+			if (there && m.shared == 0 && src != NULL) {
 				/* The source's definition, if it stayed. */
 				(void)virt_destroy_undefine(src, r[1]);
 				remove_disks(nb, src, r[5], r[1]);
-			} else if (strcmp(r[10], "block") == 0) {
-				(void)virt_destroy_undefine(dst, r[1]);
-				remove_disks(nb, dst, r[7], r[1]);
-			}
+			} else if (!there)
+				vm = undo(nb, src, dst, &m, 1);
 			nb_clearerr(nb);
 			if (record(nb, &m, there ? "completed" : "failed",
 			    there ? NULL : "interrupted: the process moving it "
-			    "died", (time_t)strtoll(r[13], NULL, 10), &j) == -1)
+			    "died", (time_t)strtoll(r[13], NULL, 10), &j,
+			    vm) == -1)
 				rv = -1;
 		}
 		virt_close(src);

@@ -61,7 +61,7 @@ struct nb {
 	const char	*progname;
 	struct nb_ctx	 ctx;
 	int		 errcode;
-	char		 errbuf[1024];
+	char		 errbuf[4096];
 };
 
 /* nb_open() flags. */
@@ -89,7 +89,7 @@ const char	*nb_errstr(const struct nb *);
  */
 struct nb_error {
 	int	 code;
-	char	 msg[1024];
+	char	 msg[4096];
 };
 void		 nb_error_save(const struct nb *, struct nb_error *);
 void		 nb_error_restore(struct nb *, const struct nb_error *);

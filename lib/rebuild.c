@@ -149,23 +149,6 @@ srv_claim(struct nb *nb, const struct srv *s, const char *task)
 	    (long long)now);
 }
 
-/* Power the domain off at once: its disks are about to change. */
-static int
-power_off(struct nb *nb, struct virt *v, const char *id)
-{
-	char	 state[16];
-
-	if (virt_domain_state(v, id, state, sizeof(state)) == -1)
-		return -1;
-	if (strcmp(state, "shutoff") == 0)
-		return 0;
-	if (virt_domain_op(v, id, VIRT_DESTROY) == -1)
-		return -1;
-	(void)nb;
-	return wait_state(v, id, "shutoff", 30) == 0 ? 0 :
-	    nb_seterr(nb, NB_EFAIL, "domain %s did not power off", id);
-}
-
 /* Transaction 2 of an action: states, event, audit record. */
 static int
 srv_record(struct nb *nb, const struct srv *s, const char *action,
@@ -277,7 +260,7 @@ server_rebuild(struct nb *nb, const char *server, const char *image)
 	server_volume(name, sizeof(name), s.ref.id, "disk");
 	if ((v = virt_open(nb, s.uri)) != NULL &&
 	    (virt_domain_state(v, s.ref.id, msg, sizeof(msg)) == -1 ||
-	    power_off(nb, v, s.ref.id) == 0) &&
+	    server_power_off(nb, v, s.ref.id, 0) == 0) &&
 	    (base = base_volume(nb, v, s.host_id, s.pool,
 	    image != NULL ? img.id : s.image_id, disk_format, size,
 	    &fmt)) != NULL &&
@@ -542,7 +525,7 @@ server_resize(struct nb *nb, const char *server, const char *flavor,
 
 	/* Act: off, the disks to size, the domain redefined, on again. */
 	ok = (v = virt_open(nb, s.uri)) != NULL &&
-	    power_off(nb, v, s.ref.id) == 0 &&
+	    server_power_off(nb, v, s.ref.id, 0) == 0 &&
 	    resize_disks(v, &s, root, eph, swap) == 0 &&
 	    server_define(nb, v, s.ref.id, s.host_id, s.pool, 0) == 0 &&
 	    (strcmp(s.vm_state, "stopped") == 0 ||
@@ -607,7 +590,7 @@ server_resize_finish(struct nb *nb, const char *server, int confirm)
 		to = virt_domain_state(v, s.ref.id, msg, sizeof(msg)) == 0 &&
 		    strcmp(msg, "running") == 0 ? "active" : "stopped";
 	} else
-		ok = power_off(nb, v, s.ref.id) == 0 &&
+		ok = server_power_off(nb, v, s.ref.id, 0) == 0 &&
 		    restore_disks(nb, v, &s, s.old_ephemeral_gb,
 		    s.old_swap_mib) == 0 &&
 		    server_define(nb, v, s.ref.id, s.host_id, s.pool, 1) == 0 &&

@@ -483,7 +483,8 @@ static const char *const migrations[] = {
 	"  finished_at INTEGER,"
 	"  downtime_ms INTEGER,"
 	"  bytes INTEGER,"
-	"  fault TEXT"
+	"  fault TEXT,"
+	"  shared INTEGER NOT NULL DEFAULT 0"
 	");"
 	"CREATE INDEX migrations_server ON migrations(server_id);"
 	"CREATE TRIGGER migrations_claim_take AFTER INSERT ON migrations"
@@ -498,7 +499,14 @@ static const char *const migrations[] = {
 	"  UPDATE hosts SET vcpus_used = vcpus_used - OLD.vcpus,"
 	"    ram_used_mib = ram_used_mib - OLD.ram_mib,"
 	"    disk_used_gb = disk_used_gb - OLD.disk_gb"
-	"    WHERE id = OLD.dest_host_id; END;",
+	"    WHERE id = OLD.dest_host_id; END;"
+	/*
+	 * A host the admin marked down (dead): its servers are rebuilt
+	 * elsewhere without contacting it.  A server's user data, kept
+	 * for its config drive when it is rebuilt on another host.
+	 */
+	"ALTER TABLE hosts ADD COLUMN down INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE servers ADD COLUMN user_data TEXT;",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

@@ -99,11 +99,30 @@ int		 server_resize_finish(struct nb *, const char *server,
  */
 struct migrate_spec {
 	const char	*server, *host;
+	/* block: 1 copy the disks, 0 shared storage, -1 as the hosts say */
 	int		 live, block, auto_converge, progress;
 	long long	 timeout;
 };
 int		 server_migrate(struct nb *, const struct migrate_spec *,
 		    char **explain);
+/*
+ * Rebuild a server of a host marked down on another host the scheduler
+ * chooses (Nova's evacuate): its disks made afresh from its image (or
+ * found there, with shared storage), its config drive from its row,
+ * started there when it was active.  The down host is not contacted.
+ */
+int		 server_evacuate(struct nb *, const char *server,
+		    char **explain);
+/*
+ * Move every server off a disabled host (cloud-host-evacuate): live
+ * where asked and the server runs, else cold; rebuilt elsewhere when
+ * the host is down.  With dry_run, only the plan.  Returns rows of
+ * server, state, action, destination, result; with NB_EFAIL set too
+ * when any server stayed (each one's reason in its row).  NULL when
+ * nothing could be tried (not found, enabled, not allowed).
+ */
+struct table	*host_evacuate(struct nb *, const char *host, int live,
+		    int dry_run);
 /* Abort the migration of server in flight (its process records it). */
 int		 server_migrate_abort(struct nb *, const char *server);
 /* Migrations, newest first; of one server, or all (cloud admins). */

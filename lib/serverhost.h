@@ -51,8 +51,24 @@ int	 server_define(struct nb *, struct virt *, const char *id,
 char	*server_xml(struct nb *, struct virt *, const char *id,
 	    const char *host_id, const char *pool, int old);
 
+/*
+ * Make server id's config drive in pool again from its row: name,
+ * project, zone, key, user data, properties (a rebuild on another
+ * host).  Returns 0 or -1.
+ */
+int	 server_config_drive(struct nb *, struct virt *, const char *id,
+	    const char *pool);
+
 /* The volume names a server owns in its host's pool, NULL-terminated. */
 extern const char *const server_volumes[];
+
+/*
+ * Power the domain off and wait until it is: with graceful, a running
+ * guest is asked first (ACPI) and given a minute; then the power cord.
+ * A domain already off is fine.  0, or -1.
+ */
+int	 server_power_off(struct nb *, struct virt *, const char *id,
+	    int graceful);
 
 /* Wait until the domain is in state, at most seconds; 0 or -1. */
 int	 wait_state(struct virt *, const char *id, const char *state,
@@ -71,6 +87,14 @@ struct host_set {
 };
 int	 host_set_load(struct nb *, const char *host_id, struct host_set *);
 void	 host_set_free(struct host_set *);
+
+/*
+ * For a plan: the host of hs a migration of server would go to (its
+ * name, to free, in *dest), counted in hs for the next server's choice.
+ * 0, or -1 with the reason none can take it.
+ */
+int	 migrate_plan(struct nb *, struct host_set *, const char *server,
+	    int live, char **dest);
 
 /* A row of server_events (Nova's instance action). */
 int	 server_event(struct nb *, const char *id, const char *action,

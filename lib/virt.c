@@ -443,6 +443,18 @@ pool_lookup(struct virt *v, const char *pool)
 	return p;
 }
 
+void
+virt_pool_refresh(struct virt *v, const char *pool)
+{
+	virStoragePoolPtr	 p;
+
+	if ((p = virStoragePoolLookupByName(v->conn, pool)) != NULL) {
+		(void)virStoragePoolRefresh(p, 0);
+		virStoragePoolFree(p);
+	}
+	virResetLastError();
+}
+
 /* Volume name of pool; NULL with NB_ENOTFOUND when it is missing. */
 static virStorageVolPtr
 vol_lookup(struct virt *v, const char *pool, const char *name)
@@ -935,6 +947,9 @@ virt_domain_op(struct virt *v, const char *uuid, enum virt_op op)
 	case VIRT_START:
 		rc = virDomainCreate(d);	/* restores a managed save */
 		break;
+	case VIRT_START_PAUSED:
+		rc = virDomainCreateWithFlags(d, VIR_DOMAIN_START_PAUSED);
+		break;
 	case VIRT_SHUTDOWN:
 		rc = virDomainShutdown(d);
 		break;
@@ -1053,7 +1068,7 @@ out:
 
 int
 virt_migrate_live(struct virt *v, const char *uuid, const char *dest_uri,
-    const char *address, const char *dest_xml, int block, int auto_converge)
+    const char *address, const char *dest_xml, unsigned int how)
 {
 	virDomainPtr		 d;
 	virTypedParameterPtr	 params = NULL;
@@ -1065,8 +1080,9 @@ virt_migrate_live(struct virt *v, const char *uuid, const char *dest_uri,
 		return -1;
 	flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER |
 	    VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE |
-	    (block ? VIR_MIGRATE_NON_SHARED_INC : 0) |
-	    (auto_converge ? VIR_MIGRATE_AUTO_CONVERGE : 0);
+	    (how & VIRT_MIG_BLOCK ? VIR_MIGRATE_NON_SHARED_INC : 0) |
+	    (how & VIRT_MIG_AUTO_CONVERGE ? VIR_MIGRATE_AUTO_CONVERGE : 0) |
+	    (how & VIRT_MIG_PAUSED ? VIR_MIGRATE_PAUSED : 0);
 	/*
 	 * The destination's address, given: libvirt would offer the
 	 * destination's hostname, which need not resolve from the source.

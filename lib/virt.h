@@ -117,6 +117,11 @@ int		 virt_pool_remove(struct virt *v, const char *name);
  * removes one, a missing one being fine.  *path (the volume's path on the host) is the caller's to
  * free.
  */
+/*
+ * Rescan a pool for volumes another host made in it (shared storage);
+ * best effort: a refresh refused now only leaves the pool's view older.
+ */
+void		 virt_pool_refresh(struct virt *v, const char *pool);
 int		 virt_vol_path(struct virt *v, const char *pool,
 		    const char *name, char **path);
 int		 virt_vol_upload(struct virt *v, const char *pool,
@@ -193,11 +198,15 @@ int		 virt_vol_transfer(struct virt *from, const char *from_pool,
  * already be on the destination at the same paths).  address, when not
  * NULL, is the destination's address for the migration stream and disk
  * copies; dest_xml, when not NULL, the domain as the destination runs
- * it (its own disk paths).  Blocks until done; NB_ECONFLICT when the job was aborted.
+ * it (its own disk paths).  how: VIRT_MIG_* ORed.  Blocks until done;
+ * NB_ECONFLICT when the job was aborted.
  */
+#define VIRT_MIG_BLOCK		0x1	/* copy the disks' top layers */
+#define VIRT_MIG_AUTO_CONVERGE	0x2	/* throttle vCPUs that dirty fast */
+#define VIRT_MIG_PAUSED		0x4	/* leave it paused on the destination */
 int		 virt_migrate_live(struct virt *v, const char *uuid,
 		    const char *dest_uri, const char *address,
-		    const char *dest_xml, int block, int auto_converge);
+		    const char *dest_xml, unsigned int how);
 
 /* A domain's job: the running one, or the last completed one. */
 struct virt_job {
@@ -212,6 +221,7 @@ int		 virt_job_abort(struct virt *v, const char *uuid);
 /* What virt_domain_op() does to a domain. */
 enum virt_op {
 	VIRT_START,		/* start, or restore a managed save */
+	VIRT_START_PAUSED,	/* start with its vCPUs stopped */
 	VIRT_SHUTDOWN,		/* ACPI power button; does not wait */
 	VIRT_DESTROY,		/* power cut; the definition stays */
 	VIRT_REBOOT,		/* ask the guest to reboot */

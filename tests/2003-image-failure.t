@@ -6,15 +6,6 @@
 bootstrap_cloud
 member=$(make_user alice demo member)
 
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds or time runs out.
-wait_for() {
-	tap_deadline=$(($(date +%s) + $1))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -ge "$tap_deadline" ] && return 1
-		sleep 0.1
-	done
-}
 part_exists() {
 	ls -A "$CLOUD_STATE_DIR/images" 2>/dev/null | grep -q '\.part$'
 }

@@ -92,8 +92,8 @@ check "  ... the failure is recorded" test "$(sqlite3 "$db" \
     "SELECT status FROM migrations ORDER BY started_at DESC, rowid DESC LIMIT 1")" = failed
 expect_fail 6 "hostA: different_host" "a migration to its own host is refused" \
     cloud-migrate --live --block-migration --host hostA vm
-expect_fail 2 "give --live" "a cold migration is not in this release" \
-    cloud-migrate vm
+expect_fail 2 "go with --live" "--auto-converge without --live is refused" \
+    cloud-migrate --auto-converge vm
 
 # Killed after libvirt moved the guest, before recording it.
 NUBES_CRASH_AT=migrate:after cloud-migrate --live --block-migration vm \

@@ -116,6 +116,16 @@ unchanged_since() {
 	fi
 }
 
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds or time runs out.
+wait_for() {
+	tap_deadline=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -ge "$tap_deadline" ] && return 1
+		sleep 0.1
+	done
+}
+
 # A cloud with admin/secret and ADMIN_TOKEN for the admin.
 bootstrap_cloud() {
 	echo secret | cloud-bootstrap --password-stdin -q ||
