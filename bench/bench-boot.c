@@ -34,13 +34,10 @@
  */
 #include "config.h"
 
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <err.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +49,6 @@
 #include "bench.h"
 
 #define URI		"qemu:///system"
-#define GUEST_LOCK	"/tmp/nubes-test-guests.lock"
 #define GIB		(1024ULL * 1024 * 1024)
 #define MAX_RUNS	50
 
@@ -62,22 +58,6 @@ static struct virt	*v;
 static char		*dir;
 static char		 pool[64];
 static char		 base_id[NB_UUID_LEN + 1];	/* a baseline domain */
-static volatile sig_atomic_t	 interrupted;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
-static void
-check_interrupted(void)
-{
-	if (interrupted)
-		errx(1, "interrupted");
-}
-
 /* The volumes a baseline run with this id makes. */
 static void
 base_volume(char *buf, size_t len, const char *id, const char *what)
@@ -133,45 +113,6 @@ cleanup(void)
 		scratch_remove(dir);
 		dir = NULL;
 	}
-}
-
-/* The tiny guest's cache directory; the caller frees it. */
-static char *
-cache_path(const char *file)
-{
-	const char	*cache = getenv("NUBES_TEST_CACHE");
-	char		*p;
-
-	xasprintf(&p, "%s/%s", cache != NULL && *cache != '\0' ? cache :
-	    "/var/cache/nubes-test", file);
-	return p;
-}
-
-/* Not a failure: say why there are no numbers, and exit 0. */
-static void
-skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-skip(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	printf("bench-boot: skipped: ");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	exit(0);
-}
-
-/* Run a program of the scratch cloud that must succeed. */
-static void
-must_run(char *const argv[], const char *in, const char *out)
-{
-	int	 rc;
-
-	if ((rc = run_files(argv, in, out, NULL)) != 0)
-		errx(1, "%s exited %d", argv[0], rc);
 }
 
 /* One cloud-boot, timed in ms; the server deleted afterwards, untimed. */
@@ -259,7 +200,6 @@ main(int argc, char *argv[])
 {
 	struct baseline		 b;
 	struct guest_meta	 meta;
-	struct sigaction	 sa;
 	struct stat		 st;
 	struct nb		 probe;
 	const char		*errstr;
@@ -279,7 +219,7 @@ main(int argc, char *argv[])
 		errx(2, "RUNS %s", errstr);
 
 	/* What it needs, or a skip. */
-	disk_img = cache_path("disk.img");
+	disk_img = test_cache_path("disk.img");
 	if (access(disk_img, R_OK) == -1)
 		skip("no test guest at %s (tests/rig/build-guest)", disk_img);
 	memset(&probe, 0, sizeof(probe));
@@ -288,7 +228,7 @@ main(int argc, char *argv[])
 		    "%s", URI, nb_errstr(&probe));
 	virt_close(v);
 	v = NULL;
-	vt_file = cache_path("virt_type");
+	vt_file = test_cache_path("virt_type");
 	virt_type = access(vt_file, R_OK) == 0 ? read_first_line(vt_file) :
 	    xstrdup("qemu");
 	free(vt_file);
@@ -296,12 +236,7 @@ main(int argc, char *argv[])
 	/* The scratch cloud, its pool of its own, this machine its host. */
 	dir = scratch_cloud(argv[2]);
 	atexit(cleanup);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;	/* let the run in progress finish */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	bench_catch_signals();
 	/* QEMU runs as another user and must reach the pool below. */
 	if (chmod(dir, 0755) == -1)
 		err(1, "%s", dir);
@@ -336,15 +271,7 @@ main(int argc, char *argv[])
 	}
 
 	/* Guests from here on: take turns with the guest tests. */
-	if ((lockfd = open(GUEST_LOCK, O_RDWR | O_CREAT | O_CLOEXEC,
-	    0644)) == -1)
-		err(1, "%s", GUEST_LOCK);
-	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
-		fprintf(stderr, "bench-boot: waiting for %s (guest tests "
-		    "are running)\n", GUEST_LOCK);
-		if (flock(lockfd, LOCK_EX) == -1)
-			err(1, "%s", GUEST_LOCK);
-	}
+	lockfd = guests_lock();
 	t_warm = boot_once("bench-warm");
 	check_interrupted();
 

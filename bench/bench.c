@@ -3,11 +3,14 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/wait.h>
 
 #include <err.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,4 +215,124 @@ scratch_remove(char *dir)
 	else
 		run(argv, NULL);
 	free(dir);
+}
+
+volatile sig_atomic_t	 bench_interrupted;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	bench_interrupted = 1;
+}
+
+void
+bench_catch_signals(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;	/* let the step in progress finish */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+void
+check_interrupted(void)
+{
+	if (bench_interrupted)
+		errx(1, "interrupted");
+}
+
+void
+skip(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	printf("%s: skipped: ", getprogname());
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	exit(0);
+}
+
+void
+must_run(char *const argv[], const char *in, const char *out)
+{
+	int	 rc;
+
+	if ((rc = run_files(argv, in, out, NULL)) != 0)
+		errx(1, "%s exited %d", argv[0], rc);
+}
+
+char *
+test_cache_path(const char *file)
+{
+	const char	*cache = getenv("NUBES_TEST_CACHE");
+	char		*p;
+
+	xasprintf(&p, "%s/%s", cache != NULL && *cache != '\0' ? cache :
+	    "/var/cache/nubes-test", file);
+	return p;
+}
+
+int
+file_contains(const char *path, const char *needle)
+{
+	char	 buf[65536];
+	size_t	 keep = 0, n, len = strlen(needle);
+	int	 fd, found = 0;
+	ssize_t	 r;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	/* Keep the last len - 1 bytes, for a needle across two reads. */
+	while (!found && (r = read(fd, buf + keep, sizeof(buf) - 1 -
+	    keep)) > 0) {
+		n = keep + (size_t)r;
+		buf[n] = '\0';
+		found = memmem(buf, n, needle, len) != NULL;
+		keep = n < len - 1 ? n : len - 1;
+		memmove(buf, buf + n - keep, keep);
+	}
+	close(fd);
+	return found;
+}
+
+void
+wait_for_text(const char *path, const char *needle, int seconds)
+{
+	double	 deadline = now() + seconds;
+
+	while (!file_contains(path, needle)) {
+		check_interrupted();
+		if (now() >= deadline)
+			errx(1, "%s: no %s within %d s", path, needle, seconds);
+		usleep(500000);
+	}
+}
+
+#define GUEST_LOCK	"/tmp/nubes-test-guests.lock"
+
+int
+guests_lock(void)
+{
+	int	 fd;
+
+	if ((fd = open(GUEST_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1)
+		err(1, "%s", GUEST_LOCK);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		fprintf(stderr, "%s: waiting for %s (guest tests are "
+		    "running)\n", getprogname(), GUEST_LOCK);
+		/* Polled, so that a signal ends the wait. */
+		while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+			check_interrupted();
+			sleep(1);
+		}
+	}
+	check_interrupted();
+	return fd;
 }

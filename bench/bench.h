@@ -8,6 +8,8 @@
 
 #include <sys/resource.h>
 
+#include <signal.h>
+
 extern const char	*bench_bindir;
 
 double	 now(void);
@@ -51,5 +53,36 @@ char	*scratch_cloud(const char *policy);
  */
 void	 scratch_token(const char *dir);
 void	 scratch_remove(char *dir);
+
+/*
+ * For the benchmarks that run real guests.
+ *
+ * bench_catch_signals() makes SIGINT, SIGTERM and SIGHUP set
+ * bench_interrupted and let the step in progress finish;
+ * check_interrupted() dies ("interrupted") once one came, so that
+ * atexit() handlers undo what was made.
+ */
+extern volatile sig_atomic_t	 bench_interrupted;
+void	 bench_catch_signals(void);
+void	 check_interrupted(void);
+/* Not a failure: print "PROG: skipped: why" and exit 0. */
+void	 skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Run argv, stdin from the file in, stdout to out; dies unless it exits 0. */
+void	 must_run(char *const argv[], const char *in, const char *out);
+/* $NUBES_TEST_CACHE/file (default /var/cache/nubes-test), to free. */
+char	*test_cache_path(const char *file);
+/* Whether the file holds needle; a missing file does not. */
+int	 file_contains(const char *path, const char *needle);
+/*
+ * Wait until the file (a guest's console log) holds needle; dies past
+ * seconds, or when interrupted.
+ */
+void	 wait_for_text(const char *path, const char *needle, int seconds);
+/*
+ * Take the lock the guest tests take turns with (tests/lib.sh
+ * guests_exclusive), waiting while they run; returns its descriptor,
+ * which holds the lock until closed.
+ */
+int	 guests_lock(void);
 
 #endif
