@@ -774,7 +774,8 @@ server_volume(char *buf, size_t len, const char *id, const char *what)
 
 /* What a server owns in its host's pool. */
 const char *const server_volumes[] = {
-	"disk", "config", "ephemeral", "swap", "disk-resize", NULL
+	"disk", "config", "ephemeral", "swap", "disk-resize", "console.log",
+	NULL
 };
 
 void
@@ -999,7 +1000,8 @@ server_xml(struct nb *nb, struct virt *v, const char *id,
 		    &fmt)) == NULL)
 			goto out;
 	}
-	console = server_console_path(nb, id);
+	if ((console = server_console_log(nb, v, pool, id)) == NULL)
+		goto out;
 	snprintf(domname, sizeof(domname), "nubes-%s", id);
 	memset(&dom, 0, sizeof(dom));
 	dom.uuid = id;
@@ -1632,7 +1634,7 @@ reconcile_host(struct nb *nb, const char *host_id, const char *uri,
 	struct virt		*v;
 	size_t			 nd = 0, i, j;
 	time_t			 now = time(NULL);
-	int			 rv = -1;
+	int			 rv = -1, removing;
 
 	if ((v = virt_open(nb, uri)) == NULL)
 		return -1;
@@ -1732,6 +1734,7 @@ reconcile_host(struct nb *nb, const char *host_id, const char *uri,
 		}
 	}
 	/* Domains of ours with no server, or stale copies of one. */
+	removing = fix && !dry_run;
 	for (j = 0; j < nd; j++) {
 		long long	 shared;
 
@@ -1748,22 +1751,22 @@ reconcile_host(struct nb *nb, const char *host_id, const char *uri,
 			    doms[j].uuid, host_id)) == -2)
 				continue;
 			reconcile_row(t, doms[j].uuid, doms[j].name, "domain",
-			    fix && !dry_run ? "removed" : "stale", fix ?
+			    removing ? "removed" : "stale", removing ?
 			    "its server was evacuated while this host was "
 			    "down: this copy destroyed and undefined" :
 			    "its server was evacuated while this host was "
 			    "down (--fix removes this copy)");
-			if (fix && !dry_run && shared == 0)
+			if (removing && shared == 0)
 				boot_undo(nb, v, doms[j].uuid, pool);
-			else if (fix && !dry_run)
+			else if (removing)
 				(void)virt_destroy_undefine(v, doms[j].uuid);
 			continue;
 		}
 		reconcile_row(t, doms[j].uuid, doms[j].name, "domain",
-		    fix && !dry_run ? "removed" : "orphan", fix ?
+		    removing ? "removed" : "orphan", removing ?
 		    "no server owns this domain: destroyed and undefined" :
 		    "no server owns this domain (--fix removes it)");
-		if (fix && !dry_run)
+		if (removing)
 			boot_undo(nb, v, doms[j].uuid, pool);
 	}
 	rv = 0;

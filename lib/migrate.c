@@ -422,28 +422,13 @@ record(struct nb *nb, const struct move *m, const char *status,
 	    server_event(nb, m->ref.id, strcmp(m->kind, "evacuation") == 0 ?
 	    "evacuate" : strcmp(m->kind, "cold") == 0 ? "migrate" :
 	    "live-migration", started, ok, msg) == -1 ||
-	    event_record(nb, "server:migrate", "server", m->ref.id,
+	    event_record(nb, strcmp(m->kind, "evacuation") == 0 ?
+	    "server:evacuate" : "server:migrate", "server", m->ref.id,
 	    m->ref.name, ok, msg) == -1 || db_commit(nb) == -1) {
 		db_rollback(nb);
 		return -1;
 	}
 	return 0;
-}
-
-/* The address to migrate to: the host part of the destination's URI. */
-static char *
-uri_address(const char *uri)
-{
-	const char	*p = strstr(uri, "://"), *end;
-
-	if (p == NULL || p[3] == '/' || p[3] == '\0')
-		return NULL;	/* qemu:///system: this machine */
-	p += 3;
-	if ((end = strpbrk(p, ":/?")) == NULL)
-		end = p + strlen(p);
-	if (strchr(p, '@') != NULL && strchr(p, '@') < end)
-		p = strchr(p, '@') + 1;
-	return xstrndup(p, (size_t)(end - p));
 }
 
 /* Does the destination see the server's disks already: shared storage? */
@@ -486,7 +471,7 @@ move_domain(struct nb *nb, struct virt *src, struct virt *wv,
 	(void)pthread_mutex_init(&w.lock, NULL);
 	(void)pthread_cond_init(&w.wake, NULL);
 	threaded = pthread_create(&th, NULL, watcher, &w) == 0;
-	addr = uri_address(m->dst_uri);
+	addr = virt_uri_address(m->dst_uri);
 	rv = virt_migrate_live(src, m->ref.id, m->dst_uri, addr, xml, how);
 	(void)pthread_mutex_lock(&w.lock);
 	w.done = 1;
@@ -519,11 +504,14 @@ cold_move(struct nb *nb, struct virt *src, struct virt *dst,
 		return -1;
 	crash_point("migrate:stopped");
 	if (m->shared) {
+		console_carry(nb, src, m->src_pool, dst, m->dst_pool,
+		    m->ref.id, 1);
 		if (server_define(nb, dst, m->ref.id, m->dst_id, m->dst_pool,
 		    0) == -1)
 			return -1;
 		return virt_destroy_undefine(src, m->ref.id);
 	}
+	console_carry(nb, src, m->src_pool, dst, m->dst_pool, m->ref.id, 0);
 	if (prepare_disks(nb, src, dst, m) == -1 ||
 	    (xml = server_xml(nb, dst, m->ref.id, m->dst_id, m->dst_pool,
 	    0)) == NULL)
@@ -667,6 +655,8 @@ server_migrate(struct nb *nb, const struct migrate_spec *ms, char **explain)
 		}
 	}
 	if (ok && ms->live) {
+		console_carry(nb, src, m.src_pool, dst, m.dst_pool, m.ref.id,
+		    m.shared != 0);
 		ok = (!block || prepare_disks(nb, src, dst, &m) == 0) &&
 		    (xml = server_xml(nb, dst, m.ref.id, m.dst_id, m.dst_pool,
 		    0)) != NULL;

@@ -120,44 +120,6 @@ server_console_path(struct nb *nb, const char *id)
 	return path;
 }
 
-char *
-server_console(struct nb *nb, const char *server, long lines)
-{
-	struct ref	 ref;
-	struct buf	 b;
-	char		*path, chunk[65536], *s, *p;
-	ssize_t		 n;
-	long		 seen;
-	int		 fd;
-
-	if (resource_authorize(nb, &res_server, "console", server, &ref) == -1)
-		return NULL;
-	path = server_console_path(nb, ref.id);
-	ref_release(&ref);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		nb_seterr(nb, errno == ENOENT ? NB_ENOTFOUND : NB_EFAIL,
-		    "server '%s' has no console log yet ('%s': %s)", server,
-		    path, strerror(errno));
-		free(path);
-		return NULL;
-	}
-	free(path);
-	buf_init(&b);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		buf_add(&b, chunk, (size_t)n);
-	close(fd);
-	s = buf_release(&b);
-	if (lines <= 0)
-		return s;
-	/* The last lines lines. */
-	for (p = s + strlen(s), seen = 0; p > s; p--)
-		if (p[-1] == '\n' && p != s + strlen(s) && ++seen == lines)
-			break;
-	p = xstrdup(p);
-	free(s);
-	return p;
-}
-
 int
 server_lock(struct nb *nb, const char *server, int lock)
 {

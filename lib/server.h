@@ -155,8 +155,9 @@ struct server_filter {
 };
 struct table	*server_list(struct nb *, const struct server_filter *);
 /*
- * The server's serial console log (the last lines lines, 0: all), read
- * on this machine; NULL with the error set.
+ * The server's serial console log (the last lines lines, 0: all): on
+ * this machine for a local host, through libvirt from its host's pool
+ * for a remote one; NULL with the error set.
  */
 char		*server_console(struct nb *, const char *server, long lines);
 struct table	*server_events(struct nb *, const char *server);
@@ -168,7 +169,10 @@ struct table	*server_group_create(struct nb *, const char *name,
 		    const char *policy);
 struct table	*server_group_list(struct nb *, int all_projects);
 
-/* Where a server's serial console is logged on this machine; to free. */
+/*
+ * Where a server's serial console is logged on this machine, when its
+ * host is this machine's libvirt; to free.
+ */
 char		*server_console_path(struct nb *, const char *id);
 
 #endif

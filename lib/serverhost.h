@@ -59,6 +59,22 @@ char	*server_xml(struct nb *, struct virt *, const char *id,
 int	 server_config_drive(struct nb *, struct virt *, const char *id,
 	    const char *pool);
 
+/*
+ * Where QEMU logs server id's serial console on the host of v: a file
+ * here for this machine's libvirt, else a volume of pool, made when
+ * missing (console.c).  To free; NULL with the error set.
+ */
+char	*server_console_log(struct nb *, struct virt *, const char *pool,
+	    const char *id);
+/*
+ * Copy the console log from src's pool (or this machine) to dst's, for
+ * a move, unless both hosts see one file (shared: a pool they share);
+ * best effort, errors dropped: the history is no reason to fail.
+ */
+void	 console_carry(struct nb *, struct virt *src, const char *src_pool,
+	    struct virt *dst, const char *dst_pool, const char *id,
+	    int shared);
+
 /* The volume names a server owns in its host's pool, NULL-terminated. */
 extern const char *const server_volumes[];
 

@@ -979,6 +979,70 @@ virt_domain_op(struct virt *v, const char *uuid, enum virt_op op)
 }
 
 int
+virt_vol_read(struct virt *v, const char *pool, const char *name,
+    char **data, size_t *len)
+{
+	virStorageVolPtr	 vol;
+	virStreamPtr		 st = NULL;
+	struct buf		 b;
+	char			 chunk[64 * 1024];
+	int			 n, rv = -1;
+
+	*data = NULL;
+	*len = 0;
+	if ((vol = vol_lookup(v, pool, name)) == NULL)
+		return -1;
+	buf_init(&b);
+	if ((st = virStreamNew(v->conn, 0)) == NULL ||
+	    virStorageVolDownload(vol, st, 0, 0, 0) == -1) {
+		virt_seterr(v, NB_EFAIL, "reading volume '%s' from %s", name,
+		    v->uri);
+		goto out;
+	}
+	while ((n = virStreamRecv(st, chunk, sizeof(chunk))) > 0)
+		buf_add(&b, chunk, (size_t)n);
+	if (n < 0 || virStreamFinish(st) == -1) {
+		virt_seterr(v, NB_EFAIL, "reading volume '%s' from %s", name,
+		    v->uri);
+		virStreamAbort(st);
+		goto out;
+	}
+	*len = b.len;
+	*data = buf_release(&b);
+	rv = 0;
+out:
+	if (rv == -1)
+		buf_free(&b);
+	if (st != NULL)
+		virStreamFree(st);
+	virStorageVolFree(vol);
+	return rv;
+}
+
+char *
+virt_uri_address(const char *uri)
+{
+	const char	*p = strstr(uri, "://"), *end;
+
+	if (p == NULL || p[3] == '/' || p[3] == '\0')
+		return NULL;	/* qemu:///system: this machine */
+	p += 3;
+	if ((end = strpbrk(p, ":/?")) == NULL)
+		end = p + strlen(p);
+	if (strchr(p, '@') != NULL && strchr(p, '@') < end)
+		p = strchr(p, '@') + 1;
+	return xstrndup(p, (size_t)(end - p));
+}
+
+int
+virt_is_local(const struct virt *v)
+{
+	const char	*p = strstr(v->uri, "://");
+
+	return p == NULL || p[3] == '/' || p[3] == '\0';
+}
+
+int
 virt_vol_transfer(struct virt *from, const char *from_pool, const char *name,
     struct virt *to, const char *to_pool, const char *format)
 {

@@ -182,6 +182,18 @@ int		 virt_block_resize(struct virt *v, const char *uuid,
 /* Whether the domain runs: 1, 0, or -1 (NB_ENOTFOUND when none). */
 int		 virt_domain_active(struct virt *v, const char *uuid);
 
+/* A volume's bytes, all of them, into *data (len bytes, NUL after). */
+int		 virt_vol_read(struct virt *v, const char *pool,
+		    const char *name, char **data, size_t *len);
+
+/*
+ * The host part of a libvirt URI (qemu+ssh://user@host:22/system gives
+ * "host"), to free; NULL for this machine's (qemu:///system).
+ */
+char		*virt_uri_address(const char *uri);
+/* Whether v is this machine's libvirt (a URI without a host). */
+int		 virt_is_local(const struct virt *v);
+
 /*
  * Copy volume name of from's pool into a new volume of the same name
  * and capacity in to's pool, in format, streaming its bytes from one

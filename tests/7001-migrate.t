@@ -126,5 +126,8 @@ expect 0 "stop it" cloud-server-stop vm
 check "  ... the guest powered off" wait_console NUBES-POWEROFF
 check "  ... and booted once, through three migrations" \
     test "$(cloud-server-console vm | grep -c NUBES-GUEST-BOOT)" = 1
+check "  ... its console log was read through libvirt, from hostB's pool" \
+    test ! -e "$CLOUD_STATE_DIR/console/$id.log" -a \
+    -n "$(virsh -q -c "$uriB" vol-list "nubes-test-$$" | grep "$id-console")"
 expect 0 "delete it" cloud-server-delete vm
 done_testing

@@ -211,11 +211,17 @@ check "  ... g2 runs there" test "$(domstate "$uriB" "$g2")" = running
 rebooted() {
 	wait_for 180 console_has "$1" "$2" NUBES-GUEST-READY &&
 	    console_has "$1" "$2" "$3" && return 0
-	cloud-server-console --lines 25 "$1" 2>&1 | sed 's/^/# /'
+	cloud-server-console "$1" > "$T/console" 2>&1
+	echo "# console: $(wc -c < "$T/console") bytes, $(grep -c \
+	    NUBES-GUEST-BOOT "$T/console") boots, $(grep -c NUBES-GUEST-READY \
+	    "$T/console") ready, $(grep -c -- "$3" "$T/console") '$3'"
+	grep -n 'NUBES-GUEST\|NUBES-MARK\|NUBES-POWEROFF' "$T/console" |
+	    sed 's/^/# /'
 	return 1
 }
+# Its console log was in hostA's pool: hostB's starts afresh.
 check "  ... on fresh disks, with its user data" \
-    rebooted g2 2 "NUBES-MARK written"
+    rebooted g2 1 "NUBES-MARK written"
 check "  ... vm is there, off as it was" \
     test "$(domstate "$uriB" "$vm")/$(field vm status)" = "shut off/STOPPED"
 check "  ... recorded as evacuations" \
