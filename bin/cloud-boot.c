@@ -19,6 +19,7 @@ static const char synopsis[] =
     "--flavor FLAVOR --image IMAGE | --volume VOLUME\n"
     "       [--boot-volume-size GB [--delete-on-termination]]\n"
     "       [--key-name KEY] [--user-data-stdin]\n"
+    "       [--net NETWORK | --port PORT]\n"
     "       [--zone ZONE] [--host HOST] [--group GROUP] [--property K=V]...\n"
     "       [--hint same_host=SERVER|different_host=SERVER]... [--count N]\n"
     "       [--explain] [--no-wait] NAME";
@@ -43,6 +44,8 @@ main(int argc, char *argv[])
 		{ "volume", required_argument, NULL, 'V' },
 		{ "boot-volume-size", required_argument, NULL, 'B' },
 		{ "delete-on-termination", no_argument, NULL, 'D' },
+		{ "net", required_argument, NULL, 'W' },
+		{ "port", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct spec_kv			 props[PROPS_MAX + 1];
@@ -126,13 +129,24 @@ main(int argc, char *argv[])
 		case 'N':
 			b.count = (int)opt_number("count", optarg, 1, 1000);
 			break;
+		case 'W':
+			b.net = optarg;
+			break;
+		case 'O':
+			b.port = optarg;
+			break;
 		default:
 			common_option(ch, optarg, synopsis);
 		}
 	}
 	if (argc - optind != 1 || b.flavor == NULL ||
-	    (b.image == NULL && b.volume == NULL))
+	    (b.image == NULL && b.volume == NULL) ||
+	    (b.net != NULL && b.port != NULL))
 		usage(synopsis, NB_EUSAGE);
+	if (b.port != NULL && b.count > 1) {
+		warnx("--port gives one port to one server: not with --count");
+		return NB_EUSAGE;
+	}
 	b.props = props;
 	b.same_host = same;
 	b.different_host = apart;

@@ -665,6 +665,10 @@ boot_claim(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c,
 		    fault, (long long)now, c->root_gb, c->ephemeral_gb,
 		    c->swap_mib) == -1)
 			goto out;
+		if (fault == NULL && (b->net != NULL || b->port != NULL) &&
+		    server_port_bind(nb, o->id, o->host_id, b->net,
+		    b->port) == -1)
+			goto out;
 		/* Kept for its config drive if it is rebuilt elsewhere. */
 		if (b->user_data != NULL && db_exec(nb, NULL, "UPDATE servers"
 		    " SET user_data = ?2 WHERE id = ?1", "ss", o->id,
@@ -964,6 +968,7 @@ server_xml(struct nb *nb, struct virt *v, const char *id,
 	char			*swap = NULL, *kernel = NULL, *ramdisk = NULL;
 	char			 domname[64];
 	struct attached		 vols = { NULL, NULL, 0, NULL };
+	struct server_nic	 nic = { 0 };
 
 	if ((t = db_table(nb, define_sql, "sd", id, old)) == NULL)
 		return NULL;
@@ -1027,6 +1032,10 @@ server_xml(struct nb *nb, struct virt *v, const char *id,
 	dom.cmdline = kernel == NULL ? NULL : r[14] != NULL ? r[14] :
 	    "root=/dev/vda console=ttyS0";
 	dom.console_log = console;
+	if (server_nic_load(nb, id, &nic) == -1)
+		goto out;
+	dom.bridge = nic.bridge;
+	dom.mac = nic.mac;
 	dom.cpu_shares = dom.cpu_period = dom.cpu_quota = -1;
 	dom.disk_read_bytes_sec = dom.disk_write_bytes_sec = -1;
 	dom.disk_total_bytes_sec = dom.disk_read_iops_sec = -1;
@@ -1044,6 +1053,7 @@ out:
 	free(kernel);
 	free(ramdisk);
 	attached_free(&vols);
+	server_nic_free(&nic);
 	table_free(t);
 	return xml;
 }
@@ -1053,8 +1063,11 @@ static int
 config_drive_upload(struct nb *nb, struct virt *v, const char *pool,
     const struct guest_meta *meta)
 {
+	struct guest_meta	 m;
+	struct server_nic	 nic = { 0 };
 	struct stat	 st;
 	struct nb_error	 keep;
+	int		 rc;
 	char		*dir, *tmpdir, *isofile, *iso = NULL;
 	char		 name[96], *rm[] = { "rm", "-rf", NULL, NULL };
 	int		 rv = -1;
@@ -1068,7 +1081,19 @@ config_drive_upload(struct nb *nb, struct virt *v, const char *pool,
 		    strerror(errno));
 		goto out;
 	}
-	if (configdrive_build(nb, meta, tmpdir, isofile) == -1 ||
+	/* The server's port, as network_data.json's static address. */
+	m = *meta;
+	if ((rc = server_nic_load(nb, meta->uuid, &nic)) == -1)
+		goto out;
+	if (rc == 1) {
+		m.mac = nic.mac;
+		m.ip = nic.ip;
+		m.netmask = nic.ip != NULL ? nic.netmask : NULL;
+		m.gateway = nic.gateway;
+		m.dns = nic.dns;
+		m.ndns = nic.ndns;
+	}
+	if (configdrive_build(nb, &m, tmpdir, isofile) == -1 ||
 	    stat(isofile, &st) == -1)
 		goto out;
 	server_volume(name, sizeof(name), meta->uuid, "config");
@@ -1082,6 +1107,7 @@ out:
 	(void)spawn_ok(nb, rm, NULL, NULL);
 	(void)unlink(isofile);
 	nb_error_restore(nb, &keep);
+	server_nic_free(&nic);
 	free(iso);
 	free(dir);
 	free(tmpdir);
@@ -1211,7 +1237,8 @@ boot_act(struct nb *nb, struct virt *v, const struct boot_spec *b,
 	console = server_console_path(nb, o->id);
 	(void)unlink(console);
 	crash_point("boot:before-define");
-	if (server_define(nb, v, o->id, o->host_id, o->pool, 0) == -1)
+	if (server_nets_ensure(nb, v, o->id) == -1 ||
+	    server_define(nb, v, o->id, o->host_id, o->pool, 0) == -1)
 		goto out;
 	crash_point("boot:after-define");
 	if (virt_domain_op(v, o->id, VIRT_START) == -1)
@@ -1495,7 +1522,9 @@ server_delete(struct nb *nb, const char *server)
 	struct ref	 ref = { 0 };
 	struct stmt	*st;
 	struct virt	*v = NULL;
+	struct server_nic nic = { 0 };
 	char		 claim[NB_CLAIM_LEN], *uri = NULL, *pool = NULL;
+	char		*host_id = NULL;
 	int		 rc, rv = -1;
 
 	proc_claim(claim);
@@ -1504,13 +1533,14 @@ server_delete(struct nb *nb, const char *server)
 	    server_check_unlocked(nb, ref.id, server) == -1)
 		goto fail;
 	if ((st = db_prepare(nb, "SELECT h.uri, h.pool, s.task_state,"
-	    " s.claim FROM servers s LEFT JOIN hosts h ON h.id = s.host_id"
-	    " WHERE s.id = ?1", "s", ref.id)) == NULL)
+	    " s.claim, h.id FROM servers s LEFT JOIN hosts h ON h.id ="
+	    " s.host_id WHERE s.id = ?1", "s", ref.id)) == NULL)
 		goto fail;
 	if ((rc = db_step(st)) == 1) {
 		if (!db_col_isnull(st, 0)) {
 			uri = xstrdup(db_col_text(st, 0));
 			pool = xstrdup(db_col_text(st, 1));
+			host_id = xstrdup(db_col_text(st, 4));
 		}
 		/* Work in progress by a live process comes first. */
 		if (!db_col_isnull(st, 2) && claim_alive(db_col_text(st, 3))) {
@@ -1523,7 +1553,8 @@ server_delete(struct nb *nb, const char *server)
 	db_finalize(st);
 	if (rc != 1 || db_exec(nb, NULL, "UPDATE servers SET task_state ="
 	    " 'deleting', claim = ?2 WHERE id = ?1", "ss", ref.id,
-	    claim) == -1 || db_commit(nb) == -1)
+	    claim) == -1 || server_nic_load(nb, ref.id, &nic) == -1 ||
+	    db_commit(nb) == -1)
 		goto fail;
 	if (uri != NULL) {
 		if ((v = virt_open(nb, uri)) == NULL)
@@ -1554,6 +1585,7 @@ server_delete(struct nb *nb, const char *server)
 	    " server_id = NULL, device = NULL, delete_on_termination = 0,"
 	    " updated_at = ?2 WHERE server_id = ?1", "si", ref.id,
 	    (long long)time(NULL)) == -1 ||
+	    server_ports_release(nb, ref.id) == -1 ||
 	    db_exec(nb, NULL, "DELETE FROM servers WHERE id = ?1", "s",
 	    ref.id) == -1 ||
 	    db_exec(nb, NULL, event_sql, "sssiiss", ref.id, "delete",
@@ -1562,14 +1594,18 @@ server_delete(struct nb *nb, const char *server)
 	    event_record(nb, "server:delete", "server", ref.id, ref.name, 1,
 	    NULL) == -1 || db_commit(nb) == -1)
 		goto fail;
+	/* Its network's bridge, when no other port needs it there. */
+	host_net_prune(nb, v, host_id, nic.bridge);
 	rv = 0;
 	goto out;
 fail:
 	event_failed(nb, "server:delete", "server", server);
 out:
 	virt_close(v);
+	server_nic_free(&nic);
 	free(uri);
 	free(pool);
+	free(host_id);
 	ref_release(&ref);
 	return rv;
 }

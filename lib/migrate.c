@@ -413,6 +413,8 @@ record(struct nb *nb, const struct move *m, const char *status,
 	    (ok && db_exec(nb, NULL, "UPDATE servers SET host_id = ?2,"
 	    " zone = ?3 WHERE id = ?1", "sss", m->ref.id, m->dst_id,
 	    m->dst_zone) == -1) ||
+	    (ok && db_exec(nb, NULL, "UPDATE ports SET host_id = ?2"
+	    " WHERE device_id = ?1", "ss", m->ref.id, m->dst_id) == -1) ||
 	    db_exec(nb, NULL, "UPDATE servers SET task_state = NULL,"
 	    " claim = NULL, deadline = NULL, updated_at = ?2,"
 	    " vm_state = ifnull(?3, vm_state), power_state = CASE ?3"
@@ -588,6 +590,7 @@ server_migrate(struct nb *nb, const struct migrate_spec *ms, char **explain)
 	struct move	 m;
 	struct virt	*src = NULL, *dst = NULL, *wv = NULL;
 	struct virt_job	 j;
+	struct server_nic nic = { 0 };
 	char		 claim[NB_CLAIM_LEN], msg[sizeof(nb->errbuf)];
 	char		*group = NULL, *xml = NULL;
 	const char	*vm = NULL;
@@ -654,6 +657,9 @@ server_migrate(struct nb *nb, const struct migrate_spec *ms, char **explain)
 			ok = 0;
 		}
 	}
+	/* Its network's bridge, there before the domain. */
+	if (ok)
+		ok = server_nets_ensure(nb, dst, m.ref.id) == 0;
 	if (ok && ms->live) {
 		console_carry(nb, src, m.src_pool, dst, m.dst_pool, m.ref.id,
 		    m.shared != 0);
@@ -691,6 +697,10 @@ server_migrate(struct nb *nb, const struct migrate_spec *ms, char **explain)
 			goto out;
 		if (m.shared == 0)
 			remove_disks(nb, src, m.src_pool, m.ref.id);
+		if (server_nic_load(nb, m.ref.id, &nic) == 1)
+			host_net_prune(nb, src, m.src_id, nic.bridge);
+		server_nic_free(&nic);
+		nb_clearerr(nb);
 		rv = 0;
 		goto out;
 	}
@@ -815,6 +825,7 @@ server_evacuate(struct nb *nb, const char *server, char **explain)
 		(void)db_exec(nb, NULL, "UPDATE migrations SET shared = ?2"
 		    " WHERE id = ?1", "si", m.mig, (long long)m.shared);
 		ok = (m.shared || fresh_disks(nb, dst, &m) == 0) &&
+		    server_nets_ensure(nb, dst, m.ref.id) == 0 &&
 		    server_define(nb, dst, m.ref.id, m.dst_id, m.dst_pool,
 		    0) == 0;
 	}

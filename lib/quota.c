@@ -35,9 +35,12 @@ const struct quota_resource quota_resources[] = {
 	{ "image_bytes", -1, "SELECT ifnull(sum(size), 0) FROM images"
 	    " WHERE owner = ?1 AND status IN ('active', 'deactivated')",
 	    "bytes", 0 },
-	{ "networks", 100, NULL, "", 0 },
-	{ "subnets", 100, NULL, "", 0 },
-	{ "ports", 500, NULL, "", 0 },
+	{ "networks", 100, "SELECT count(*) FROM networks"
+	    " WHERE project_id = ?1", "", 0 },
+	{ "subnets", 100, "SELECT count(*) FROM subnets"
+	    " WHERE project_id = ?1", "", 0 },
+	{ "ports", 500, "SELECT count(*) FROM ports WHERE project_id = ?1",
+	    "", 0 },
 	{ "routers", 10, NULL, "", 0 },
 	{ "floating_ips", 50, NULL, "", 0 },
 	{ "security_groups", 10, NULL, "", 0 },

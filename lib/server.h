@@ -32,6 +32,8 @@ struct boot_spec {
 	size_t		 ndifferent_host;
 	const struct spec_kv *props;	/* properties: the guest's "meta" */
 	size_t		 nprops;
+	/* A new port on net, or the existing port; NULL: no network. */
+	const char	*net, *port;
 	int		 count;		/* servers to boot; 0 means 1 */
 	int		 explain;	/* fill *explain with the scheduler's */
 	int		 wait;		/* until the domain runs */

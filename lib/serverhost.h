@@ -112,6 +112,39 @@ void	 host_set_free(struct host_set *);
 int	 migrate_plan(struct nb *, struct host_set *, const char *server,
 	    int live, char **dest);
 
+/*
+ * A server's network interface (its first port), as the domain and the
+ * config drive need it (netvirt.c).  server_nic_load(): 1 with nic
+ * filled, 0 when the server has no port, -1 on error; its strings live
+ * until server_nic_free().
+ */
+struct server_nic {
+	struct table	*row;
+	const char	*bridge, *mac, *type, *net;
+	const char	*ip, *gateway;		/* NULL: no address */
+	char		 netmask[16];
+	const char	*dns[4];
+	size_t		 ndns;
+	long long	 mtu;
+	char		*dns_buf;
+};
+int	 server_nic_load(struct nb *, const char *id, struct server_nic *);
+void	 server_nic_free(struct server_nic *);
+/* The bridges of the server's networks on host v; 0 or -1. */
+int	 server_nets_ensure(struct nb *, struct virt *, const char *id);
+/* Remove bridge from host v when no port there needs it; errors dropped. */
+void	 host_net_prune(struct nb *, struct virt *, const char *host_id,
+	    const char *bridge);
+/*
+ * Inside the boot's claim transaction: a new port on net for the server
+ * (deleted with it), or the existing port (unbound when the server
+ * goes), bound to the server on its host.  0 or -1.
+ */
+int	 server_port_bind(struct nb *, const char *server_id,
+	    const char *host_id, const char *net, const char *port);
+/* Inside the delete's transaction: its own ports deleted, others unbound. */
+int	 server_ports_release(struct nb *, const char *server_id);
+
 /* A row of server_events (Nova's instance action). */
 int	 server_event(struct nb *, const char *id, const char *action,
 	    time_t started, int ok, const char *message);

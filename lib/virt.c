@@ -1019,6 +1019,77 @@ out:
 	return rv;
 }
 
+int
+virt_net_ensure(struct virt *v, const char *bridge, long long mtu)
+{
+	virNetworkPtr	 n;
+	char		*xml, *e;
+	int		 rv = -1;
+
+	if ((n = virNetworkLookupByName(v->conn, bridge)) == NULL) {
+		virResetLastError();
+		/* No <forward>, no <ip>: an isolated bridge, no dnsmasq. */
+		e = xml_escape(bridge);
+		xasprintf(&xml, "<network><name>%s</name><bridge name='%s'"
+		    " stp='off' delay='0'/><mtu size='%lld'/></network>", e, e,
+		    mtu);
+		free(e);
+		n = virNetworkDefineXML(v->conn, xml);
+		free(xml);
+		if (n == NULL) {
+			virt_seterr(v, NB_EFAIL, "defining network bridge %s "
+			    "on %s", bridge, v->uri);
+			return -1;
+		}
+	}
+	if (virNetworkIsActive(n) != 1 && virNetworkCreate(n) == -1) {
+		/*
+		 * The bridge is there already, made by the admin (or by
+		 * another libvirt on this kernel): used as it is, libvirt
+		 * neither making nor removing it.
+		 */
+		(void)virNetworkUndefine(n);
+		virNetworkFree(n);
+		e = xml_escape(bridge);
+		xasprintf(&xml, "<network><name>%s</name><forward mode="
+		    "'bridge'/><bridge name='%s'/></network>", e, e);
+		free(e);
+		n = virNetworkDefineXML(v->conn, xml);
+		free(xml);
+		if (n == NULL || virNetworkCreate(n) == -1) {
+			virt_seterr(v, NB_EFAIL, "starting network bridge %s "
+			    "on %s", bridge, v->uri);
+			if (n != NULL)
+				(void)virNetworkUndefine(n);
+			goto out;
+		}
+		virResetLastError();
+	}
+	(void)virNetworkSetAutostart(n, 1);
+	rv = 0;
+out:
+	if (n != NULL)
+		virNetworkFree(n);
+	return rv;
+}
+
+int
+virt_net_remove(struct virt *v, const char *bridge)
+{
+	virNetworkPtr	 n;
+
+	if ((n = virNetworkLookupByName(v->conn, bridge)) == NULL) {
+		virResetLastError();
+		return 0;
+	}
+	if (virNetworkIsActive(n) == 1)
+		(void)virNetworkDestroy(n);
+	(void)virNetworkUndefine(n);
+	virNetworkFree(n);
+	virResetLastError();
+	return 0;
+}
+
 char *
 virt_uri_address(const char *uri)
 {

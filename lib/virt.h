@@ -182,6 +182,18 @@ int		 virt_block_resize(struct virt *v, const char *uuid,
 /* Whether the domain runs: 1, 0, or -1 (NB_ENOTFOUND when none). */
 int		 virt_domain_active(struct virt *v, const char *uuid);
 
+/*
+ * A network's bridge on the host: a libvirt network of the bridge's
+ * name with no forwarding and no addresses (isolated, no dnsmasq),
+ * started and autostarted; one that exists is fine.  A bridge device
+ * of that name that libvirt did not make is used as it is (forward mode
+ * bridge), and left when the network is removed.  Removing one that is
+ * gone is fine too.
+ */
+int		 virt_net_ensure(struct virt *v, const char *bridge,
+		    long long mtu);
+int		 virt_net_remove(struct virt *v, const char *bridge);
+
 /* A volume's bytes, all of them, into *data (len bytes, NUL after). */
 int		 virt_vol_read(struct virt *v, const char *pool,
 		    const char *name, char **data, size_t *len);

@@ -3,7 +3,8 @@
 # test rig's second daemons, tests/rig/libvirtd-host2-up), with block
 # migration: host-local pools at the same path on both, so the disks
 # must be copied.  The guest keeps running through every move (its one
-# boot powers off at the end), the database follows libvirt, claims are
+# boot powers off at the end) and answers pings from a test namespace
+# on its network all along, the database follows libvirt, claims are
 # released on failure, and a cloud-migrate killed after libvirt moved
 # the guest is settled by one cloud-reconcile.
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -16,7 +17,17 @@ hosts_down() {
 	NUBES_HOST2_DIR=$T/hostA "$rig/libvirtd-host2-down" -p >/dev/null 2>&1
 	NUBES_HOST2_DIR=$T/hostB "$rig/libvirtd-host2-down" -p >/dev/null 2>&1
 }
-trap 'hosts_down; libvirt_cleanup; rm -rf "$T"' EXIT
+# The guest's network: both rig hosts share this machine's kernel, so
+# its bridge is one device, made here as an admin makes a shared
+# segment's; an "outside" namespace on it pings the guest.
+ns=nbt-out-$$
+veth=nbt-v$$
+net_down() {
+	ip netns del "$ns" 2>/dev/null
+	ip link del "${veth}a" 2>/dev/null
+	[ -n "${br:-}" ] && ip link del "$br" 2>/dev/null
+}
+trap 'hosts_down; net_down; libvirt_cleanup; rm -rf "$T"' EXIT
 NUBES_HOST2_DIR=$T/hostA "$rig/libvirtd-host2-up" "$portA" >"$T/upA" 2>&1 &&
     NUBES_HOST2_DIR=$T/hostB "$rig/libvirtd-host2-up" "$portB" \
     >"$T/upB" 2>&1 || {
@@ -35,8 +46,25 @@ cloud-host-add -q hostB --uri "$uriB"
 cloud-image-add -q tiny --disk-format raw < "$NUBES_TEST_CACHE/disk.img"
 cloud-flavor-create -q m1.tiny --vcpus 1 --ram 128 --disk 1 --swap 16
 db=$CLOUD_STATE_DIR/nubes.db
+cloud-net-create -q mnet
+cloud-subnet-create -q --net mnet --cidr 10.78.0.0/24 msub
+br=$(cloud-net-show mnet -f value -c bridge)
+ip link add "$br" type bridge && ip link set "$br" up &&
+    ip netns add "$ns" &&
+    ip link add "${veth}a" type veth peer name "${veth}b" &&
+    ip link set "${veth}a" master "$br" up &&
+    ip link set "${veth}b" netns "$ns" &&
+    ip netns exec "$ns" ip addr add 10.78.0.250/24 dev "${veth}b" &&
+    ip netns exec "$ns" ip link set "${veth}b" up || {
+	echo "Bail out! cannot make the test's bridge and namespace"
+	exit 1
+}
+answers() {
+	ip netns exec "$ns" ping -c 1 -W 1 10.78.0.2 >/dev/null 2>&1
+}
 
-id=$(cloud-boot --flavor m1.tiny --image tiny --host hostA -f value -c id vm)
+id=$(cloud-boot --flavor m1.tiny --image tiny --host hostA --net mnet \
+    -f value -c id vm)
 domstate() {
 	virsh -c "$1" domstate "nubes-$id" 2>/dev/null | head -n 1
 }
@@ -59,10 +87,25 @@ wait_console() {
 check "the guest runs on hostA" test "$(domstate "$uriA")" = running
 check "  ... and is up" wait_console NUBES-GUEST-READY
 
+check "  ... and answers on its network" wait_for 120 answers
+
+# Pinged every 200 ms while it moves.
+ip netns exec "$ns" ping -i 0.2 10.78.0.2 > "$T/ping" 2>&1 &
+pinger=$!
 expect 0 "live block migration" cloud-migrate --live --block-migration \
     -f value -c host -c status vm
 out_is "hostB
 ACTIVE" "  ... the scheduler chose the other host; the server is there"
+cp "$T/out" "$T/moved"
+sleep 1	# the pings of a second more, to see the guest answer there
+kill -INT "$pinger"
+wait "$pinger"
+sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$T/ping")
+got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$T/ping")
+echo "# pings during the migration: $got of $sent answered"
+check "  ... at most 5 of the pings every 200 ms were lost" \
+    test "${sent:-0}" -gt 5 -a $((${sent:-0} - ${got:-0})) -le 5
+cp "$T/moved" "$T/out"
 check "  ... libvirt runs it on hostB" test "$(domstate "$uriB")" = running
 check "  ... and hostA has no domain left" test -z "$(domstate "$uriA")"
 check "  ... nor its disks" test "$(vols "$uriA")" = 0
@@ -81,6 +124,9 @@ expect 0 "and back, to a named host" cloud-migrate --live --block-migration \
 out_is hostA "  ... it is on hostA"
 check "  ... libvirt runs it there" test "$(domstate "$uriA")" = running
 check "  ... and not on hostB" test -z "$(domstate "$uriB")"
+check "  ... it answers there too" wait_for 30 answers
+check "  ... its port moved with it" test "$(sqlite3 "$db" "SELECT h.name
+    FROM ports p JOIN hosts h ON h.id = p.host_id")" = hostA
 
 dbdump > "$T/before"
 expect_fail 1 "not shared, use --block-migration" \

@@ -1,0 +1,13 @@
+/*
+ * cloud-net-show: show a network.
+ */
+#include "config.h"
+
+#include "prog.h"
+#include "net.h"
+
+int
+main(int argc, char *argv[])
+{
+	return show_main(argc, argv, &res_net);
+}

@@ -1,0 +1,78 @@
+/*
+ * net.h: Neutron's model: networks, subnets with their address pools,
+ * ports with MACs and fixed IPs, all checked and allocated inside the
+ * writing transaction under UNIQUE constraints (net.c).  The dataplane
+ * that realizes them on hosts lives apart, so that these programs do not
+ * load libvirt.
+ */
+#ifndef NUBES_NET_H
+#define NUBES_NET_H
+
+#include <stdint.h>
+
+#include "nubes.h"
+#include "resource.h"
+
+extern const struct resource	 res_net, res_subnet, res_port;
+
+/* An IPv4 address in host order from text; 0 or -1. */
+int		 ip4_parse(const char *s, uint32_t *a);
+/* Text of an IPv4 address; buf of 16 bytes. */
+const char	*ip4_text(uint32_t a, char buf[16]);
+/*
+ * "a.b.c.d/n" into its first and last addresses and prefix length;
+ * NB_EUSAGE (what names the argument) unless the host bits are zero.
+ */
+int		 cidr_parse(struct nb *, const char *what, const char *s,
+		    uint32_t *first, uint32_t *last, int *prefix);
+
+struct net_spec {
+	const char	*name;
+	const char	*type;		/* local, flat, vlan, vxlan; NULL: tenant */
+	const char	*physnet;	/* flat, vlan */
+	long long	 segment;	/* VLAN id or VNI; -1: chosen */
+	int		 external, shared;
+	long long	 mtu;		/* 0: 1500, or 1450 for vxlan */
+};
+struct table	*net_create(struct nb *, const struct net_spec *);
+struct table	*net_list(struct nb *, int all_projects);
+
+struct subnet_spec {
+	const char	*name, *net, *cidr;
+	const char	*gateway;	/* NULL: the first address; "none" */
+	const char *const *pools;	/* "START-END" */
+	size_t		 npools;
+	const char *const *dns;
+	size_t		 ndns;
+	const char *const *routes;	/* "CIDR=NEXTHOP" */
+	size_t		 nroutes;
+	int		 no_dhcp;
+};
+struct table	*subnet_create(struct nb *, const struct subnet_spec *);
+struct table	*subnet_list(struct nb *, const char *net, int all_projects);
+
+struct port_spec {
+	const char	*name, *net;
+	const char	*subnet;	/* where fixed_ip is, or to allocate in */
+	const char	*fixed_ip;	/* NULL: the next free address */
+	const char	*mac;		/* NULL: fa:16:3e:xx:xx:xx at random */
+	const char	*device_owner, *device_id;
+	int		 no_port_security;
+};
+struct table	*port_create(struct nb *, const struct port_spec *);
+/*
+ * Inside the caller's write transaction (cloud-boot --net): the port
+ * made, its id into id.  0 or -1.
+ */
+int		 port_create_tx(struct nb *, const struct port_spec *,
+		    char id[NB_UUID_LEN + 1]);
+struct table	*port_list(struct nb *, const char *net, int all_projects);
+/*
+ * Inside the caller's write transaction: delete port id and give its
+ * addresses back to their pools.
+ */
+int		 port_delete_tx(struct nb *, const char *id);
+/* Delete a port not in use by a server; its addresses go back. */
+int		 port_delete(struct nb *, const char *port);
+
+#endif

@@ -1,0 +1,103 @@
+#!/bin/sh
+# Two real guests on one local network: their ports' addresses from IPAM
+# reach them through the config drive, the network's bridge is made on
+# the host through libvirt when the first guest needs it, the guests
+# ping each other across it, and the bridge goes with the last port on
+# the host.  All traffic stays on that isolated bridge.
+. "${top_srcdir:-.}/tests/lib.sh"
+use_libvirt
+guests_exclusive
+bootstrap_cloud
+cloud-host-add -q host1 --uri qemu:///system
+cloud-image-add -q tiny --disk-format raw < "$NUBES_TEST_CACHE/disk.img"
+cloud-flavor-create -q m1.tiny --vcpus 1 --ram 128 --disk 1
+cloud-net-create -q n1
+cloud-subnet-create -q --net n1 --cidr 10.77.0.0/24 s1
+br=$(cloud-net-show n1 -f value -c bridge)
+cleanup() {
+	virsh -q net-destroy "$br" >/dev/null 2>&1
+	virsh -q net-undefine "$br" >/dev/null 2>&1
+	libvirt_cleanup
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# ping_script PEER: user data that pings PEER until it answers (90 s).
+ping_script() {
+	cat <<EOF
+#!/bin/sh
+i=0
+while [ \$i -lt 90 ]; do
+	if ping -c 1 -W 1 $1 >/dev/null 2>&1; then
+		echo "NUBES-PING $1 ok"
+		exit 0
+	fi
+	i=\$((i + 1))
+done
+echo "NUBES-PING $1 failed"
+EOF
+}
+console_has() {
+	cloud-server-console "$1" 2>/dev/null | grep -q -- "$2"
+}
+
+expect 0 "a port with a fixed IP" cloud-port-create --net n1 \
+    --fixed-ip 10.77.0.10 -f value -c status pa
+out_is DOWN "  ... down until a server has it"
+check "no bridge before a server needs it" \
+    test ! -e "/sys/class/net/$br"
+
+dbdump > "$T/before"
+cloud-net-create -q --type vxlan vx
+expect_fail 5 "local networks only" "a server on a vxlan network is refused" \
+    cloud-boot --flavor m1.tiny --image tiny --net vx x
+cloud-net-delete -q vx
+expect_fail 2 "usage" "--net and --port together are refused" \
+    cloud-boot --flavor m1.tiny --image tiny --net n1 --port pa x
+unchanged_since "$T/before" "  ... and nothing is recorded"
+
+ping_script 10.77.0.2 > "$T/uda"
+ping_script 10.77.0.10 > "$T/udb"
+a=$(cloud-boot --flavor m1.tiny --image tiny --port pa --user-data-stdin \
+    -f value -c id a < "$T/uda")
+echo "$a" >> "$T/domains"
+b=$(cloud-boot --flavor m1.tiny --image tiny --net n1 --user-data-stdin \
+    -f value -c id b < "$T/udb")
+echo "$b" >> "$T/domains"
+check "both servers run" test -n "$a" -a -n "$b"
+run cloud-port-list --net n1 -f value -c name -c fixed_ips -c device_id \
+    -c status
+check "  ... a has its port, b a new one with the next free address" \
+    test "$(cat "$T/out")" = "	10.77.0.2	$b	ACTIVE
+pa	10.77.0.10	$a	ACTIVE"
+expect_fail 5 "in use by" "a port in use is not given to another server" \
+    cloud-boot --flavor m1.tiny --image tiny --port pa x
+check "the network's bridge is on the host" test -d "/sys/class/net/$br/bridge"
+check "  ... as a libvirt network" virsh -q net-info "$br"
+check "  ... with both guests' taps on it" \
+    test "$(ls "/sys/class/net/$br/brif" | wc -l)" = 2
+check "  ... and no address of the host's" \
+    test -z "$(ip -4 addr show dev "$br" | grep inet)"
+check "a has its address from the config drive" \
+    wait_for 180 console_has a "NUBES-NET eth0 10.77.0.10/24"
+check "b has its own" wait_for 180 console_has b "NUBES-NET eth0 10.77.0.2/24"
+check "a pings b" wait_for 180 console_has a "NUBES-PING 10.77.0.2 ok"
+check "b pings a" wait_for 180 console_has b "NUBES-PING 10.77.0.10 ok"
+
+expect_fail 5 "in use by server a" "a server's port is not deleted" \
+    cloud-port-delete pa
+expect_fail 5 "has ports" "nor a network in use" cloud-net-delete n1
+expect 0 "delete a" cloud-server-delete a
+check "  ... its port stays, free again" test "$(cloud-port-show pa \
+    -f value -c status -c device_id | tr '\n' ' ')" = "DOWN  "
+check "  ... the bridge stays for b" test -d "/sys/class/net/$br/bridge"
+expect 0 "delete b" cloud-server-delete b
+check "  ... its own port goes with it" \
+    test "$(cloud-port-list --net n1 -f value -c name)" = pa
+check "  ... and the bridge with the last port on the host" \
+    test ! -e "/sys/class/net/$br"
+check "  ... libvirt's network too" sh -c "! virsh -q net-info '$br' \
+    >/dev/null 2>&1"
+expect 0 "delete the free port" cloud-port-delete pa
+expect 0 "then the network" cloud-net-delete n1
+done_testing
