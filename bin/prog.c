@@ -365,25 +365,41 @@ list_main(int argc, char *argv[], struct table *(*list)(struct nb *))
 	return simple_main(argc, argv, &sp);
 }
 
-int
-flag_list_main(int argc, char *argv[], const char *flag,
-    struct table *(*list)(struct nb *, int))
+/*
+ * flag_list_main() and filter_list_main(): a list widened by --flag and,
+ * for the second, narrowed by --opt VALUE.
+ */
+static int
+list_core(int argc, char *argv[], const char *flag, const char *opt,
+    const char *metavar, struct table *(*list)(struct nb *, int),
+    struct table *(*flist)(struct nb *, const char *, int))
 {
 	struct option	 longopts[] = {
 		COMMON_LONGOPTS,
 		{ flag, no_argument, NULL, 0x500 },
+		{ opt, required_argument, NULL, 0x501 },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct table	*t;
 	struct nb	*nb;
+	const char	*value = NULL;
 	char		*synopsis;
 	int		 ch, on = 0, rval = 0;
 
-	xasprintf(&synopsis, "[-f format] [-c column]... [--%s]", flag);
+	if (opt == NULL) {
+		/* The options end after --flag. */
+		memset(&longopts[sizeof(longopts) / sizeof(*longopts) - 2], 0,
+		    sizeof(*longopts));
+		xasprintf(&synopsis, "[-f format] [-c column]... [--%s]", flag);
+	} else
+		xasprintf(&synopsis, "[-f format] [-c column]... [--%s %s] "
+		    "[--%s]", opt, metavar, flag);
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		if (ch == 0x500)
 			on = 1;
+		else if (ch == 0x501 && opt != NULL)
+			value = optarg;
 		else
 			common_option(ch, optarg, synopsis);
 	}
@@ -391,12 +407,27 @@ flag_list_main(int argc, char *argv[], const char *flag,
 		usage(synopsis, NB_EUSAGE);
 	free(synopsis);
 	nb = prog_open(NB_AUTH);
-	if ((t = list(nb, on)) == NULL)
-		rval = prog_error(nb, NULL);
+	if ((t = flist != NULL ? flist(nb, value, on) : list(nb, on)) == NULL)
+		rval = prog_error(nb, value);
 	else
 		print_list(t);
 	table_free(t);
 	return prog_exit(nb, rval);
+}
+
+int
+flag_list_main(int argc, char *argv[], const char *flag,
+    struct table *(*list)(struct nb *, int))
+{
+	return list_core(argc, argv, flag, NULL, NULL, list, NULL);
+}
+
+int
+filter_list_main(int argc, char *argv[], const char *flag, const char *opt,
+    const char *metavar, struct table *(*list)(struct nb *, const char *,
+    int))
+{
+	return list_core(argc, argv, flag, opt, metavar, NULL, list);
 }
 
 int

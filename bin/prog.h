@@ -89,6 +89,10 @@ int		 operands_main(int argc, char *argv[], const char *synopsis,
  */
 int		 flag_list_main(int argc, char *argv[], const char *flag,
 		    struct table *(*list)(struct nb *, int));
+/* The same, with --opt METAVAR narrowing it: list(nb, value, flag). */
+int		 filter_list_main(int argc, char *argv[], const char *flag,
+		    const char *opt, const char *metavar,
+		    struct table *(*list)(struct nb *, const char *, int));
 /* A simple program that prints what list returns; it takes no operands. */
 int		 list_main(int argc, char *argv[],
 		    struct table *(*list)(struct nb *));

@@ -1036,6 +1036,8 @@ server_xml(struct nb *nb, struct virt *v, const char *id,
 		goto out;
 	dom.bridge = nic.bridge;
 	dom.mac = nic.mac;
+	if (nic.bridge != NULL && nic.port_security)
+		dom.filter_ip = nic.ip != NULL ? nic.ip : "";
 	dom.cpu_shares = dom.cpu_period = dom.cpu_quota = -1;
 	dom.disk_read_bytes_sec = dom.disk_write_bytes_sec = -1;
 	dom.disk_total_bytes_sec = dom.disk_read_iops_sec = -1;

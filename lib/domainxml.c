@@ -77,17 +77,32 @@ iotune_set(const struct guest_domain *d)
 	    d->disk_write_iops_sec > 0 || d->disk_total_iops_sec > 0;
 }
 
-/* A file-backed virtio disk with the flavor's I/O limits. */
+/*
+ * A disk's opening: a block device (a volume of an LVM or other block
+ * pool) is type block with a source dev, which QEMU needs; a file is
+ * type file.
+ */
+static void
+put_disk_open(struct buf *b, const char *path, const char *format)
+{
+	int	 dev = strncmp(path, "/dev/", 5) == 0;
+
+	buf_puts(b, dev ? "    <disk type='block' device='disk'>\n" :
+	    "    <disk type='file' device='disk'>\n");
+	put_esc(b, "      <driver name='qemu' type='", format,
+	    "' cache='none'/>\n");
+	put_esc(b, dev ? "      <source dev='" : "      <source file='", path,
+	    "'/>\n");
+}
+
+/* A virtio disk with the flavor's I/O limits. */
 static void
 put_disk(struct buf *b, const struct guest_domain *d, const char *path,
     const char *format, const char *target)
 {
 	const char	*in = "        ";
 
-	buf_puts(b, "    <disk type='file' device='disk'>\n");
-	put_esc(b, "      <driver name='qemu' type='", format,
-	    "' cache='none'/>\n");
-	put_esc(b, "      <source file='", path, "'/>\n");
+	put_disk_open(b, path, format);
 	buf_printf(b, "      <target dev='%s' bus='virtio'/>\n", target);
 	if (iotune_set(d)) {
 		buf_puts(b, "      <iotune>\n");
@@ -184,6 +199,13 @@ domain_xml(const struct guest_domain *d)
 		put_esc(&b, "      <source bridge='", d->bridge, "'/>\n");
 		if (d->mac != NULL)
 			put_esc(&b, "      <mac address='", d->mac, "'/>\n");
+		if (d->filter_ip != NULL && *d->filter_ip != '\0') {
+			buf_puts(&b, "      <filterref filter='clean-traffic'>\n");
+			put_esc(&b, "        <parameter name='IP' value='",
+			    d->filter_ip, "'/>\n");
+			buf_puts(&b, "      </filterref>\n");
+		} else if (d->filter_ip != NULL)
+			buf_puts(&b, "      <filterref filter='clean-traffic'/>\n");
 		buf_puts(&b, "      <model type='virtio'/>\n"
 		    "    </interface>\n");
 	}
@@ -207,10 +229,7 @@ volume_disk_xml(const struct guest_disk *v)
 	char		 serial[21];
 
 	buf_init(&b);
-	buf_puts(&b, "    <disk type='file' device='disk'>\n");
-	put_esc(&b, "      <driver name='qemu' type='", v->format,
-	    "' cache='none'/>\n");
-	put_esc(&b, "      <source file='", v->path, "'/>\n");
+	put_disk_open(&b, v->path, v->format);
 	put_esc(&b, "      <target dev='", v->target, "' bus='virtio'/>\n");
 	if (v->serial != NULL) {
 		snprintf(serial, sizeof(serial), "%s", v->serial);

@@ -93,6 +93,12 @@ struct guest_domain {
 	const char	*kernel_path, *ramdisk_path, *cmdline;
 	const char	*console_log;	/* serial console logged to this file */
 	const char	*mac, *bridge;	/* NULL bridge: no NIC */
+	/*
+	 * Port security: the NIC may send only from its MAC and this IP
+	 * and answer ARP for nothing else (libvirt's clean-traffic
+	 * filter); "" lets libvirt learn the IP; NULL: no filter.
+	 */
+	const char	*filter_ip;
 	/* Flavor extra specs, already validated; <= 0: unset. */
 	long long	 cpu_shares, cpu_period, cpu_quota;
 	long long	 disk_read_bytes_sec, disk_write_bytes_sec;

@@ -256,19 +256,22 @@ migrate_plan(struct nb *nb, struct host_set *hs, const char *server,
 }
 
 /*
- * The server's disks on the destination, ahead of the move: its image
- * as a base in the pool, an empty overlay on it for the root disk's
- * top layer, blank ephemeral and swap disks (libvirt copies the disks'
- * contents while the guest runs), and the config drive, which is
- * read-only and not copied by libvirt, streamed across.
+ * The server's disks on the destination: its image as a base in the
+ * pool, an overlay on it for the root disk, blank ephemeral and swap
+ * disks, and its config drive.  With src (a move), the root overlay is
+ * the size of the source's and stays empty (libvirt copies the disks'
+ * contents, the guest running or paused), and the config drive, which
+ * is read-only and not copied by libvirt, is streamed across.  Without
+ * (a rebuild elsewhere), the overlay has the root disk's size and the
+ * config drive is made again from the server's row.
  */
 static int
-prepare_disks(struct nb *nb, struct virt *src, struct virt *dst,
+dest_disks(struct nb *nb, struct virt *src, struct virt *dst,
     const struct move *m)
 {
 	char		 name[96], *base = NULL, *fmt = NULL, *path = NULL;
 	char		*dfmt = NULL;
-	unsigned long long bytes;
+	unsigned long long bytes = (unsigned long long)m->root_gb * GIB;
 	long long	 size;
 	int		 rv = -1;
 
@@ -281,9 +284,9 @@ prepare_disks(struct nb *nb, struct virt *src, struct virt *dst,
 	    dfmt, size, &fmt)) == NULL)
 		goto out;
 	server_volume(name, sizeof(name), m->ref.id, "disk");
-	if (virt_vol_capacity(src, m->src_pool, name, &bytes) == -1 ||
-	    virt_vol_overlay(dst, m->dst_pool, name, base, fmt, bytes,
-	    &path) == -1)
+	if ((src != NULL && virt_vol_capacity(src, m->src_pool, name,
+	    &bytes) == -1) || virt_vol_overlay(dst, m->dst_pool, name, base,
+	    fmt, bytes, &path) == -1)
 		goto out;
 	server_volume(name, sizeof(name), m->ref.id, "ephemeral");
 	if (m->ephemeral_gb > 0 && virt_vol_blank(dst, m->dst_pool, name,
@@ -294,10 +297,9 @@ prepare_disks(struct nb *nb, struct virt *src, struct virt *dst,
 	    (unsigned long long)m->swap_mib * 1024 * 1024) == -1)
 		goto out;
 	server_volume(name, sizeof(name), m->ref.id, "config");
-	if (virt_vol_transfer(src, m->src_pool, name, dst, m->dst_pool,
-	    "raw") == -1)
-		goto out;
-	rv = 0;
+	rv = src != NULL ? virt_vol_transfer(src, m->src_pool, name, dst,
+	    m->dst_pool, "raw") : server_config_drive(nb, dst, m->ref.id,
+	    m->dst_pool);
 out:
 	free(dfmt);
 	free(base);
@@ -514,7 +516,7 @@ cold_move(struct nb *nb, struct virt *src, struct virt *dst,
 		return virt_destroy_undefine(src, m->ref.id);
 	}
 	console_carry(nb, src, m->src_pool, dst, m->dst_pool, m->ref.id, 0);
-	if (prepare_disks(nb, src, dst, m) == -1 ||
+	if (dest_disks(nb, src, dst, m) == -1 ||
 	    (xml = server_xml(nb, dst, m->ref.id, m->dst_id, m->dst_pool,
 	    0)) == NULL)
 		return -1;
@@ -663,7 +665,7 @@ server_migrate(struct nb *nb, const struct migrate_spec *ms, char **explain)
 	if (ok && ms->live) {
 		console_carry(nb, src, m.src_pool, dst, m.dst_pool, m.ref.id,
 		    m.shared != 0);
-		ok = (!block || prepare_disks(nb, src, dst, &m) == 0) &&
+		ok = (!block || dest_disks(nb, src, dst, &m) == 0) &&
 		    (xml = server_xml(nb, dst, m.ref.id, m.dst_id, m.dst_pool,
 		    0)) != NULL;
 		crash_point("migrate:before");
@@ -720,48 +722,6 @@ out:
 	free(group);
 	free(xml);
 	move_release(&m);
-	return rv;
-}
-
-/*
- * The server's disks made afresh on the destination, as a boot makes
- * them: its image as base, an overlay the root disk's size, blank
- * ephemeral and swap disks, its config drive from its row.
- */
-static int
-fresh_disks(struct nb *nb, struct virt *dst, const struct move *m)
-{
-	char		 name[96], *base = NULL, *fmt = NULL, *path = NULL;
-	char		*dfmt = NULL;
-	long long	 size;
-	int		 rv = -1;
-
-	if ((dfmt = db_text(nb, "SELECT disk_format FROM images WHERE id = ?1",
-	    "s", m->image_id)) == NULL)
-		goto out;
-	size = db_int(nb, 0, "SELECT size FROM images WHERE id = ?1", "s",
-	    m->image_id);
-	if ((base = base_volume(nb, dst, m->dst_id, m->dst_pool, m->image_id,
-	    dfmt, size, &fmt)) == NULL)
-		goto out;
-	server_volume(name, sizeof(name), m->ref.id, "disk");
-	if (virt_vol_overlay(dst, m->dst_pool, name, base, fmt,
-	    (unsigned long long)m->root_gb * GIB, &path) == -1)
-		goto out;
-	server_volume(name, sizeof(name), m->ref.id, "ephemeral");
-	if (m->ephemeral_gb > 0 && virt_vol_blank(dst, m->dst_pool, name,
-	    "qcow2", (unsigned long long)m->ephemeral_gb * GIB) == -1)
-		goto out;
-	server_volume(name, sizeof(name), m->ref.id, "swap");
-	if (m->swap_mib > 0 && virt_vol_blank(dst, m->dst_pool, name, "qcow2",
-	    (unsigned long long)m->swap_mib * 1024 * 1024) == -1)
-		goto out;
-	rv = server_config_drive(nb, dst, m->ref.id, m->dst_pool);
-out:
-	free(dfmt);
-	free(base);
-	free(fmt);
-	free(path);
 	return rv;
 }
 
@@ -824,7 +784,7 @@ server_evacuate(struct nb *nb, const char *server, char **explain)
 		m.shared = sees_disks(nb, dst, &m);
 		(void)db_exec(nb, NULL, "UPDATE migrations SET shared = ?2"
 		    " WHERE id = ?1", "si", m.mig, (long long)m.shared);
-		ok = (m.shared || fresh_disks(nb, dst, &m) == 0) &&
+		ok = (m.shared || dest_disks(nb, NULL, dst, &m) == 0) &&
 		    server_nets_ensure(nb, dst, m.ref.id) == 0 &&
 		    server_define(nb, dst, m.ref.id, m.dst_id, m.dst_pool,
 		    0) == 0;

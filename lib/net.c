@@ -83,6 +83,24 @@ cidr_parse(struct nb *nb, const char *what, const char *s, uint32_t *first,
 	return 0;
 }
 
+/*
+ * A delete refused while something uses the row: sql lists the users
+ * of id as one text; with one, NB_ECONFLICT "what '%s' USERS; hint".
+ */
+static int
+refuse_in_use(struct nb *nb, const char *sql, const char *id,
+    const char *what, const char *name, const char *has, const char *hint)
+{
+	char	*users;
+
+	if ((users = db_text(nb, sql, "s", id)) == NULL)
+		return nb->errcode == 0 ? 0 : -1;
+	nb_seterr(nb, NB_ECONFLICT, "%s '%s' %s%s; %s", what,
+	    *name != '\0' ? name : id, has, users, hint);
+	free(users);
+	return -1;
+}
+
 /* --- networks ------------------------------------------------------- */
 
 #define NET_SELECT \
@@ -104,18 +122,11 @@ static const char net_show_sql[] = NET_SELECT " WHERE n.id = ?1";
 static int
 net_delete_check(struct nb *nb, const char *id, const char *name)
 {
-	char	*ports;
-
-	ports = db_text(nb, "SELECT group_concat(ifnull(nullif(name, ''), id)"
-	    " || ifnull(' (server ' || device_id || ')', ''), ', ') FROM"
-	    " (SELECT * FROM ports WHERE network_id = ?1 ORDER BY name LIMIT"
-	    " 10)", "s", id);
-	if (ports == NULL)
-		return nb->errcode == 0 ? 0 : -1;
-	nb_seterr(nb, NB_ECONFLICT, "network '%s' has ports: %s; delete them "
-	    "first", name, ports);
-	free(ports);
-	return -1;
+	return refuse_in_use(nb, "SELECT group_concat(ifnull(nullif(name,"
+	    " ''), id) || ifnull(' (server ' || device_id || ')', ''), ', ')"
+	    " FROM (SELECT * FROM ports WHERE network_id = ?1 ORDER BY name"
+	    " LIMIT 10)", id, "network", name, "has ports: ",
+	    "delete them first");
 }
 
 const struct resource res_net = {
@@ -327,18 +338,11 @@ static const char subnet_show_sql[] = SUBNET_SELECT " WHERE s.id = ?1";
 static int
 subnet_delete_check(struct nb *nb, const char *id, const char *name)
 {
-	char	*ports;
-
-	ports = db_text(nb, "SELECT group_concat(i.ip || ' (port ' ||"
+	return refuse_in_use(nb, "SELECT group_concat(i.ip || ' (port ' ||"
 	    " ifnull(nullif(p.name, ''), p.id) || ')', ', ') FROM (SELECT *"
 	    " FROM port_ips WHERE subnet_id = ?1 ORDER BY address LIMIT 10) i"
-	    " JOIN ports p ON p.id = i.port_id", "s", id);
-	if (ports == NULL)
-		return nb->errcode == 0 ? 0 : -1;
-	nb_seterr(nb, NB_ECONFLICT, "subnet '%s' has addresses in use: %s; "
-	    "delete those ports first", name, ports);
-	free(ports);
-	return -1;
+	    " JOIN ports p ON p.id = i.port_id", id, "subnet", name,
+	    "has addresses in use: ", "delete those ports first");
 }
 
 const struct resource res_subnet = {
@@ -622,17 +626,10 @@ static const char port_show_sql[] = PORT_SELECT " WHERE p.id = ?1";
 static int
 port_delete_check(struct nb *nb, const char *id, const char *name)
 {
-	char	*owner;
-
-	owner = db_text(nb, "SELECT s.name || ' (' || s.id || ')' FROM ports p"
-	    " JOIN servers s ON s.id = p.device_id WHERE p.id = ?1"
-	    " AND p.device_owner LIKE 'compute:%'", "s", id);
-	if (owner == NULL)
-		return nb->errcode == 0 ? 0 : -1;
-	nb_seterr(nb, NB_ECONFLICT, "port '%s' is in use by server %s: delete "
-	    "the server first", *name != '\0' ? name : id, owner);
-	free(owner);
-	return -1;
+	return refuse_in_use(nb, "SELECT s.name || ' (' || s.id || ')' FROM"
+	    " ports p JOIN servers s ON s.id = p.device_id WHERE p.id = ?1"
+	    " AND p.device_owner LIKE 'compute:%'", id, "port", name,
+	    "is in use by server ", "delete the server first");
 }
 
 const struct resource res_port = {

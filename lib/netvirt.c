@@ -24,7 +24,8 @@
 
 static const char nic_sql[] =
     "SELECT n.bridge, p.mac, i.ip, s.cidr, s.gateway, s.dns, n.mtu, n.type,"
-    " n.name FROM ports p JOIN networks n ON n.id = p.network_id"
+    " n.name, p.port_security FROM ports p"
+    " JOIN networks n ON n.id = p.network_id"
     " LEFT JOIN port_ips i ON i.port_id = p.id"
     " LEFT JOIN subnets s ON s.id = i.subnet_id"
     " WHERE p.device_id = ?1 ORDER BY p.created_at, p.rowid LIMIT 1";
@@ -50,6 +51,7 @@ server_nic_load(struct nb *nb, const char *id, struct server_nic *nic)
 	nic->mtu = strtoll(nic->row->cells[6], NULL, 10);
 	nic->type = nic->row->cells[7];
 	nic->net = nic->row->cells[8];
+	nic->port_security = strcmp(nic->row->cells[9], "1") == 0;
 	if (cidr != NULL && (p = strchr(cidr, '/')) != NULL) {
 		prefix = atoi(p + 1);
 		mask = prefix == 0 ? 0 : 0xffffffffU << (32 - prefix);

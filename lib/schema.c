@@ -581,6 +581,7 @@ static const char *const migrations[] = {
 	"  updated_at INTEGER NOT NULL"
 	");"
 	"CREATE INDEX ports_network ON ports(network_id);"
+	"CREATE INDEX ports_project ON ports(project_id);"
 	"CREATE INDEX ports_device ON ports(device_id);"
 	"CREATE TABLE port_ips ("
 	"  port_id TEXT NOT NULL REFERENCES ports(id) ON DELETE CASCADE,"

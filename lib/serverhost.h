@@ -126,6 +126,7 @@ struct server_nic {
 	const char	*dns[4];
 	size_t		 ndns;
 	long long	 mtu;
+	int		 port_security;
 	char		*dns_buf;
 };
 int	 server_nic_load(struct nb *, const char *id, struct server_nic *);

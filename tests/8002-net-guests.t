@@ -3,7 +3,9 @@
 # reach them through the config drive, the network's bridge is made on
 # the host through libvirt when the first guest needs it, the guests
 # ping each other across it, and the bridge goes with the last port on
-# the host.  All traffic stays on that isolated bridge.
+# the host.  Port security: a guest that takes another IP or MAC is cut
+# off, and one whose port has no port security is not.  All traffic
+# stays on that isolated bridge.
 . "${top_srcdir:-.}/tests/lib.sh"
 use_libvirt
 guests_exclusive
@@ -35,6 +37,34 @@ while [ \$i -lt 90 ]; do
 	i=\$((i + 1))
 done
 echo "NUBES-PING $1 failed"
+EOF
+}
+# spoof_script PEER: user data that pings PEER as itself, then from
+# another IP, then from another MAC, and says what got through.
+spoof_script() {
+	cat <<EOF
+#!/bin/sh
+try() {
+	i=0
+	while [ \$i -lt \$1 ]; do
+		ping -c 1 -W 1 $1 >/dev/null 2>&1 && return 0
+		i=\$((i + 1))
+	done
+	return 1
+}
+try 90 && echo "NUBES-SPOOF self ok" || echo "NUBES-SPOOF self failed"
+ip=\$(ip -4 -o addr show dev eth0 | awk '{ print \$4 }')
+ip addr del "\$ip" dev eth0
+ip addr add 10.77.0.99/24 dev eth0
+try 5 && echo "NUBES-SPOOF ip passed" || echo "NUBES-SPOOF ip blocked"
+ip addr del 10.77.0.99/24 dev eth0
+ip addr add "\$ip" dev eth0
+ip link set eth0 down
+ip link set eth0 address 02:00:00:00:00:99
+ip link set eth0 up
+# Tell the peer the new MAC, as a moved address would.
+arping -U -c 2 -I eth0 "\${ip%/*}" >/dev/null 2>&1
+try 10 && echo "NUBES-SPOOF mac passed" || echo "NUBES-SPOOF mac blocked"
 EOF
 }
 console_has() {
@@ -83,6 +113,34 @@ check "a has its address from the config drive" \
 check "b has its own" wait_for 180 console_has b "NUBES-NET eth0 10.77.0.2/24"
 check "a pings b" wait_for 180 console_has a "NUBES-PING 10.77.0.2 ok"
 check "b pings a" wait_for 180 console_has b "NUBES-PING 10.77.0.10 ok"
+
+# Port security, on by default, and off for a control.
+spoof_script 10.77.0.10 > "$T/udc"
+cloud-port-create -q --net n1 --no-port-security popen
+c=$(cloud-boot --flavor m1.tiny --image tiny --net n1 --user-data-stdin \
+    -f value -c id c < "$T/udc")
+echo "$c" >> "$T/domains"
+d=$(cloud-boot --flavor m1.tiny --image tiny --port popen --user-data-stdin \
+    -f value -c id d < "$T/udc")
+echo "$d" >> "$T/domains"
+check "libvirt filters c's traffic by its port" \
+    sh -c "virsh dumpxml nubes-$c | grep -q \"filterref filter='clean-traffic'\""
+check "  ... and not d's, whose port has no port security" \
+    sh -c "! virsh dumpxml nubes-$d | grep -q filterref"
+check "c reaches a as itself" \
+    wait_for 180 console_has c "NUBES-SPOOF self ok"
+check "  ... not from another IP" \
+    wait_for 60 console_has c "NUBES-SPOOF ip blocked"
+check "  ... nor from another MAC" \
+    wait_for 60 console_has c "NUBES-SPOOF mac blocked"
+check "d, unfiltered, reaches a as itself" \
+    wait_for 180 console_has d "NUBES-SPOOF self ok"
+check "  ... and from another IP" \
+    wait_for 60 console_has d "NUBES-SPOOF ip passed"
+check "  ... and from another MAC" \
+    wait_for 60 console_has d "NUBES-SPOOF mac passed"
+cloud-server-delete -q c d
+cloud-port-delete -q popen
 
 expect_fail 5 "in use by server a" "a server's port is not deleted" \
     cloud-port-delete pa

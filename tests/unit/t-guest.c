@@ -148,6 +148,28 @@ iso_file(const char *iso, const char *path)
 	return out;
 }
 
+/* A volume's disk: a file of a dir pool, a block device of an LVM one. */
+static void
+test_volume_disk(void)
+{
+	struct guest_disk	 v = { "/var/lib/nubes/volumes/nubes-vol-1",
+				    "qcow2", "vdd", "1234" };
+	char			*xml;
+
+	xml = volume_disk_xml(&v);
+	ok(strstr(xml, "<disk type='file' device='disk'>") != NULL &&
+	    strstr(xml, "<source file='/var/lib/nubes/volumes/nubes-vol-1'/>")
+	    != NULL, "a volume in a dir pool is a file disk");
+	free(xml);
+	v.path = "/dev/vg0/nubes-vol-1";
+	v.format = "raw";
+	xml = volume_disk_xml(&v);
+	ok(strstr(xml, "<disk type='block' device='disk'>") != NULL &&
+	    strstr(xml, "<source dev='/dev/vg0/nubes-vol-1'/>") != NULL,
+	    "a volume in a block pool is a block disk with a source dev");
+	free(xml);
+}
+
 /* Write xml to a file and run virt-xml-validate on it. */
 static int
 validates(const char *xml, const char *name)
@@ -478,6 +500,16 @@ test_domain(int validate)
 	    "r.find('devices/interface/model').get('type')"),
 	    "nbr0 fa:16:3e:12:34:56 virtio",
 	    "the NIC on the bridge with its MAC, virtio");
+	is_str(xq(xml, "str(r.find('devices/interface/filterref'))"), "None",
+	    "no filter without port security");
+	d.filter_ip = "10.0.0.5";
+	free(xml);
+	xml = domain_xml(&d);
+	is_str(xq(xml, "r.find('devices/interface/filterref').get('filter') + "
+	    "' ' + r.find('devices/interface/filterref/parameter').get('name') "
+	    "+ '=' + r.find('devices/interface/filterref/parameter')"
+	    ".get('value')"), "clean-traffic IP=10.0.0.5",
+	    "port security: libvirt's clean-traffic filter with the port's IP");
 	if (validate)
 		ok(validates(xml, "full.xml"),
 		    "the full domain passes virt-xml-validate");
@@ -530,6 +562,7 @@ main(void)
 	test_network_json();
 	test_build();
 	test_domain(have("virt-xml-validate"));
+	test_volume_disk();
 	jq(NULL, NULL);
 	xq(NULL, NULL);
 	ok(spawn_ok(&nb, rm, NULL, NULL) == 0 && access(dir, F_OK) == -1,
