@@ -41,8 +41,11 @@ server_nic_load(struct nb *nb, const char *id, struct server_nic *nic)
 	memset(nic, 0, sizeof(*nic));
 	if ((nic->row = db_table(nb, nic_sql, "s", id)) == NULL)
 		return -1;
-	if (nic->row->nrows == 0)
+	if (nic->row->nrows == 0) {
+		table_free(nic->row);
+		nic->row = NULL;
 		return 0;
+	}
 	nic->bridge = nic->row->cells[0];
 	nic->mac = nic->row->cells[1];
 	nic->ip = nic->row->cells[2];
