@@ -31,6 +31,7 @@
 #include "server.h"
 #include "serverhost.h"
 #include "virt.h"
+#include "volume.h"
 
 /* Nova's live_migration_completion_timeout: 800 s per GiB of RAM. */
 #define COMPLETION_PER_GIB	800
@@ -45,6 +46,7 @@ struct move {
 	long long	 vcpus, ram_mib, disk_gb, root_gb, ephemeral_gb;
 	long long	 swap_mib;
 	char		*image_id, *root_volume;
+	long long	 nvolumes;		/* attached, and the root one */
 	char		 vm_state[16];		/* before the move */
 	int		 shared;	/* the destination sees the disks */
 					/* (-1: not known yet) */
@@ -82,10 +84,14 @@ static const char server_sql[] =
     "  AND v.id IS NOT s.root_volume_id), s.root_gb"
     " FROM servers s JOIN hosts h ON h.id = s.host_id WHERE s.id = ?1";
 
+/* The server's volumes: attached, and the one it boots from. */
+static const char volumes_sql[] =
+    "SELECT id, pool, format FROM volumes WHERE server_id = ?1"
+    " ORDER BY device";
+
 /*
- * Inside the claim transaction: the server must be active, idle, on a
- * host, and hold nothing that cannot follow it: its volumes are in its
- * host's pool.
+ * Inside the claim transaction: the server must be active (or, for a
+ * cold move, stopped), idle and on a host.
  */
 static int
 load_server(struct nb *nb, const char *server, int live, struct move *m,
@@ -117,12 +123,9 @@ load_server(struct nb *nb, const char *server, int live, struct move *m,
 			    "migration needs it active or stopped", server,
 			    db_col_text(st, 0));
 			rc = -1;
-		} else if (!db_col_isnull(st, 13) || db_col_int(st, 15) > 0) {
-			nb_seterr(nb, NB_ECONFLICT, "server '%s' has volumes, "
-			    "which stay in their host's pool: detach them "
-			    "first", server);
-			rc = -1;
 		}
+		m->root_volume = dup_col(st, 13);
+		m->nvolumes = db_col_int(st, 15) + (m->root_volume != NULL);
 		strlcpy(m->vm_state, db_col_text(st, 0), sizeof(m->vm_state));
 		m->src_id = dup_col(st, 3);
 		m->src_name = dup_col(st, 4);
@@ -275,6 +278,8 @@ dest_disks(struct nb *nb, struct virt *src, struct virt *dst,
 	long long	 size;
 	int		 rv = -1;
 
+	if (m->root_volume != NULL)
+		goto rest;	/* its disk is a volume: dest_volumes() */
 	if ((dfmt = db_text(nb, "SELECT disk_format FROM images WHERE id = ?1",
 	    "s", m->image_id)) == NULL)
 		goto out;
@@ -288,6 +293,7 @@ dest_disks(struct nb *nb, struct virt *src, struct virt *dst,
 	    &bytes) == -1) || virt_vol_overlay(dst, m->dst_pool, name, base,
 	    fmt, bytes, &path) == -1)
 		goto out;
+rest:
 	server_volume(name, sizeof(name), m->ref.id, "ephemeral");
 	if (m->ephemeral_gb > 0 && virt_vol_blank(dst, m->dst_pool, name,
 	    "qcow2", (unsigned long long)m->ephemeral_gb * GIB) == -1)
@@ -306,6 +312,88 @@ out:
 	free(fmt);
 	free(path);
 	return rv;
+}
+
+/* Every 'from' (a quoted attribute value) in *xml becomes 'to'. */
+static void
+swap_path(char **xml, const char *from, const char *to)
+{
+	struct buf	 b;
+	char		*q, *p, *hit;
+	size_t		 n;
+
+	if (strcmp(from, to) == 0)
+		return;
+	xasprintf(&q, "'%s'", from);
+	n = strlen(q);
+	buf_init(&b);
+	for (p = *xml; (hit = strstr(p, q)) != NULL; p = hit + n) {
+		buf_add(&b, p, (size_t)(hit - p));
+		buf_printf(&b, "'%s'", to);
+	}
+	buf_puts(&b, p);
+	free(q);
+	free(*xml);
+	*xml = buf_release(&b);
+}
+
+/* The volume name of pool on both hosts: its source path, swapped. */
+static void
+swap_volume(struct nb *nb, char **xml, struct virt *src, const char *spool,
+    struct virt *dst, const char *dpool, const char *name)
+{
+	char	*a = NULL, *b = NULL;
+
+	if (virt_vol_path(src, spool, name, &a) == 0 &&
+	    virt_vol_path(dst, dpool, name, &b) == 0)
+		swap_path(xml, a, b);
+	nb_clearerr(nb);
+	free(a);
+	free(b);
+}
+
+/*
+ * The domain as the destination runs it: the source's own XML as a
+ * migration carries it (device addresses and all, which libvirt needs
+ * unchanged), each disk, volume, image base and the console log at its
+ * path on the destination.  To free; NULL with the error set.
+ */
+static char *
+dest_xml(struct nb *nb, struct virt *src, struct virt *dst,
+    const struct move *m)
+{
+	struct table	*t;
+	char		 name[96], *xml, *a, *b;
+	size_t		 i;
+
+	if ((xml = virt_domain_migratable_xml(src, m->ref.id)) == NULL)
+		return NULL;
+	for (i = 0; server_volumes[i] != NULL; i++) {
+		server_volume(name, sizeof(name), m->ref.id, server_volumes[i]);
+		swap_volume(nb, &xml, src, m->src_pool, dst, m->dst_pool, name);
+	}
+	if (m->image_id != NULL) {
+		snprintf(name, sizeof(name), "nubes-image-%s", m->image_id);
+		swap_volume(nb, &xml, src, m->src_pool, dst, m->dst_pool, name);
+	}
+	if ((t = db_table(nb, volumes_sql, "s", m->ref.id)) != NULL) {
+		for (i = 0; i < t->nrows; i++) {
+			volume_pool_name(name, sizeof(name),
+			    t->cells[i * t->ncols]);
+			swap_volume(nb, &xml, src, t->cells[i * t->ncols + 1],
+			    dst, t->cells[i * t->ncols + 1], name);
+		}
+		table_free(t);
+	}
+	/* A log on this machine, or in a remote host's pool. */
+	if ((a = server_console_log(nb, src, m->src_pool, m->ref.id)) != NULL &&
+	    (b = server_console_log(nb, dst, m->dst_pool, m->ref.id)) != NULL) {
+		swap_path(&xml, a, b);
+		free(b);
+	}
+	free(a);
+	nb_clearerr(nb);
+	return xml;
 }
 
 /* The server's own volumes on one host, out of its pool. */
@@ -417,6 +505,8 @@ record(struct nb *nb, const struct move *m, const char *status,
 	    m->dst_zone) == -1) ||
 	    (ok && db_exec(nb, NULL, "UPDATE ports SET host_id = ?2"
 	    " WHERE device_id = ?1", "ss", m->ref.id, m->dst_id) == -1) ||
+	    (ok && db_exec(nb, NULL, "UPDATE volumes SET host_id = ?2"
+	    " WHERE server_id = ?1", "ss", m->ref.id, m->dst_id) == -1) ||
 	    db_exec(nb, NULL, "UPDATE servers SET task_state = NULL,"
 	    " claim = NULL, deadline = NULL, updated_at = ?2,"
 	    " vm_state = ifnull(?3, vm_state), power_state = CASE ?3"
@@ -442,15 +532,106 @@ sees_disks(struct nb *nb, struct virt *dst, const struct move *m)
 	struct nb_error	 keep;
 	char		 name[96], *path;
 
-	server_volume(name, sizeof(name), m->ref.id, "disk");
+	const char	*pool = m->dst_pool;
+	char		*vpool = NULL;
+	int		 seen;
+
 	nb_error_save(nb, &keep);
-	virt_pool_refresh(dst, m->dst_pool);
-	if (virt_vol_path(dst, m->dst_pool, name, &path) == -1) {
-		nb_error_restore(nb, &keep);
+	if (m->root_volume != NULL) {
+		/* Booted from a volume: that one is its disk. */
+		volume_pool_name(name, sizeof(name), m->root_volume);
+		if ((vpool = db_text(nb, "SELECT pool FROM volumes WHERE id ="
+		    " ?1", "s", m->root_volume)) == NULL) {
+			nb_error_restore(nb, &keep);
+			return 0;
+		}
+		pool = vpool;
+	} else
+		server_volume(name, sizeof(name), m->ref.id, "disk");
+	virt_pool_refresh(dst, pool);
+	seen = virt_vol_path(dst, pool, name, &path) == 0;
+	if (seen)
+		free(path);
+	free(vpool);
+	nb_error_restore(nb, &keep);
+	return seen;
+}
+
+/*
+ * The server's volumes (attached, and the one it boots from), made
+ * blank on the destination in pools of the same names for libvirt to
+ * copy into; each must be seen by the destination exactly as the
+ * server's disk is (all shared, or none).  0, or -1.
+ */
+static int
+dest_volumes(struct nb *nb, struct virt *src, struct virt *dst,
+    const struct move *m)
+{
+	struct table		*t;
+	const char		*def;
+	char			 name[96], *path;
+	unsigned long long	 bytes;
+	size_t			 i;
+	int			 rv = -1, seen;
+
+	if (m->nvolumes == 0)
 		return 0;
+	if ((t = db_table(nb, volumes_sql, "s", m->ref.id)) == NULL)
+		return -1;
+	def = conf_get(nb->conf, "volume", "storage_pool", "nubes-volumes");
+	for (i = 0; i < t->nrows; i++) {
+		char	**r = &t->cells[i * t->ncols], fmt[8];
+
+		volume_pool_name(name, sizeof(name), r[0]);
+		virt_pool_refresh(dst, r[1]);
+		seen = virt_vol_path(dst, r[1], name, &path) == 0;
+		nb_clearerr(nb);
+		if (seen)
+			free(path);
+		if (seen != (m->shared == 1)) {
+			nb_seterr(nb, NB_ECONFLICT, "host '%s' %s volume %s of "
+			    "server '%s' but %s its disk: a move needs its "
+			    "storage all shared or all local", m->dst_name,
+			    seen ? "sees" : "does not see", r[0], m->ref.name,
+			    seen ? "not" : "sees");
+			goto out;
+		}
+		if (seen)
+			continue;
+		/* The default pool is made when missing; a type's must be. */
+		if ((strcmp(r[1], def) == 0 ? volume_pool_ensure(nb, dst,
+		    r[1]) : virt_pool_vol_format(dst, r[1], fmt)) == -1 ||
+		    virt_vol_capacity(src, r[1], name, &bytes) == -1 ||
+		    virt_vol_blank(dst, r[1], name, r[2], bytes) == -1)
+			goto out;
 	}
-	free(path);
-	return 1;
+	rv = 0;
+out:
+	table_free(t);
+	return rv;
+}
+
+/* The copies of the server's volumes on one host, out of their pools. */
+static void
+remove_volumes(struct nb *nb, struct virt *v, const char *id)
+{
+	struct nb_error	 keep;
+	struct table	*t;
+	char		 name[96];
+	size_t		 i;
+
+	if (v == NULL)
+		return;
+	nb_error_save(nb, &keep);
+	if ((t = db_table(nb, volumes_sql, "s", id)) != NULL)
+		for (i = 0; i < t->nrows; i++) {
+			volume_pool_name(name, sizeof(name),
+			    t->cells[i * t->ncols]);
+			(void)virt_vol_delete(v, t->cells[i * t->ncols + 1],
+			    name);
+		}
+	table_free(t);
+	nb_error_restore(nb, &keep);
 }
 
 /*
@@ -517,10 +698,10 @@ cold_move(struct nb *nb, struct virt *src, struct virt *dst,
 	}
 	console_carry(nb, src, m->src_pool, dst, m->dst_pool, m->ref.id, 0);
 	if (dest_disks(nb, src, dst, m) == -1 ||
-	    (xml = server_xml(nb, dst, m->ref.id, m->dst_id, m->dst_pool,
-	    0)) == NULL)
+	    dest_volumes(nb, src, dst, m) == -1 ||
+	    virt_domain_op(src, m->ref.id, VIRT_START_PAUSED) == -1)
 		return -1;
-	if (virt_domain_op(src, m->ref.id, VIRT_START_PAUSED) == 0 &&
+	if ((xml = dest_xml(nb, src, dst, m)) != NULL &&
 	    move_domain(nb, src, wv, m, xml, VIRT_MIG_BLOCK | VIRT_MIG_PAUSED,
 	    timeout, 0) == 0 &&
 	    server_power_off(nb, dst, m->ref.id, 0) == 0)
@@ -572,8 +753,11 @@ undo(struct nb *nb, struct virt *src, struct virt *dst, const struct move *m,
 	nb_error_save(nb, &keep);
 	if (dst != NULL && strcmp(m->kind, "live") != 0) {
 		(void)virt_destroy_undefine(dst, m->ref.id);
-		if (m->shared == 0)
+		if (m->shared == 0) {
 			remove_disks(nb, dst, m->dst_pool, m->ref.id);
+			if (strcmp(m->kind, "evacuation") != 0)
+				remove_volumes(nb, dst, m->ref.id);
+		}
 	}
 	if (strcmp(m->kind, "cold") == 0 && touched && src != NULL) {
 		vm = "stopped";
@@ -665,9 +849,9 @@ server_migrate(struct nb *nb, const struct migrate_spec *ms, char **explain)
 	if (ok && ms->live) {
 		console_carry(nb, src, m.src_pool, dst, m.dst_pool, m.ref.id,
 		    m.shared != 0);
-		ok = (!block || dest_disks(nb, src, dst, &m) == 0) &&
-		    (xml = server_xml(nb, dst, m.ref.id, m.dst_id, m.dst_pool,
-		    0)) != NULL;
+		ok = (!block || (dest_disks(nb, src, dst, &m) == 0 &&
+		    dest_volumes(nb, src, dst, &m) == 0)) &&
+		    (xml = dest_xml(nb, src, dst, &m)) != NULL;
 		crash_point("migrate:before");
 		if (ok) {
 			tried = 1;
@@ -697,8 +881,10 @@ server_migrate(struct nb *nb, const struct migrate_spec *ms, char **explain)
 		}
 		if (record(nb, &m, "completed", NULL, started, &j, vm) == -1)
 			goto out;
-		if (m.shared == 0)
+		if (m.shared == 0) {
 			remove_disks(nb, src, m.src_pool, m.ref.id);
+			remove_volumes(nb, src, m.ref.id);
+		}
 		if (server_nic_load(nb, m.ref.id, &nic) == 1)
 			host_net_prune(nb, src, m.src_id, nic.bridge);
 		server_nic_free(&nic);
@@ -756,6 +942,12 @@ server_evacuate(struct nb *nb, const char *server, char **explain)
 			nb_seterr(nb, NB_ECONFLICT, "host '%s' is not marked "
 			    "down (cloud-host-disable --down): migrate server "
 			    "'%s' instead", m.src_name, m.ref.name);
+		goto fail;
+	}
+	if (m.nvolumes > 0) {
+		nb_seterr(nb, NB_ECONFLICT, "server '%s' has volumes, which "
+		    "stay in the down host's pools: it cannot be rebuilt "
+		    "elsewhere", m.ref.name);
 		goto fail;
 	}
 	if (m.image_id == NULL) {
@@ -920,6 +1112,7 @@ migration_reconcile(struct nb *nb, int dry_run, struct table *t)
 				/* The source's definition, if it stayed. */
 				(void)virt_destroy_undefine(src, r[1]);
 				remove_disks(nb, src, r[5], r[1]);
+				remove_volumes(nb, src, r[1]);
 			} else if (!there)
 				vm = undo(nb, src, dst, &m, 1);
 			nb_clearerr(nb);

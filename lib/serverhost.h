@@ -146,6 +146,9 @@ int	 server_port_bind(struct nb *, const char *server_id,
 /* Inside the delete's transaction: its own ports deleted, others unbound. */
 int	 server_ports_release(struct nb *, const char *server_id);
 
+/* A volume pool on v's host, made as a dir pool when missing. */
+int	 volume_pool_ensure(struct nb *, struct virt *, const char *pool);
+
 /* A row of server_events (Nova's instance action). */
 int	 server_event(struct nb *, const char *id, const char *action,
 	    time_t started, int ok, const char *message);

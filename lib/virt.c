@@ -1091,6 +1091,22 @@ virt_net_remove(struct virt *v, const char *bridge)
 }
 
 char *
+virt_domain_migratable_xml(struct virt *v, const char *uuid)
+{
+	virDomainPtr	 d;
+	char		*xml;
+
+	if ((d = virt_lookup(v, uuid)) == NULL)
+		return NULL;
+	if ((xml = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_MIGRATABLE |
+	    VIR_DOMAIN_XML_SECURE)) == NULL)
+		virt_seterr(v, NB_EFAIL, "reading domain %s on %s", uuid,
+		    v->uri);
+	virDomainFree(d);
+	return xml;
+}
+
+char *
 virt_uri_address(const char *uri)
 {
 	const char	*p = strstr(uri, "://"), *end;

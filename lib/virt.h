@@ -194,6 +194,12 @@ int		 virt_net_ensure(struct virt *v, const char *bridge,
 		    long long mtu);
 int		 virt_net_remove(struct virt *v, const char *bridge);
 
+/*
+ * The running domain as a migration carries it (its device addresses
+ * fixed), to free; NULL with the error set.
+ */
+char		*virt_domain_migratable_xml(struct virt *v, const char *uuid);
+
 /* A volume's bytes, all of them, into *data (len bytes, NUL after). */
 int		 virt_vol_read(struct virt *v, const char *pool,
 		    const char *name, char **data, size_t *len);

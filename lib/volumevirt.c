@@ -243,9 +243,8 @@ pick_host(struct nb *nb, const char *want, char id[NB_UUID_LEN + 1],
 	return rc == 1 ? 0 : -1;
 }
 
-/* The volume pool on v's host, made as a dir pool when missing. */
-static int
-ensure_pool(struct nb *nb, struct virt *v, const char *pool)
+int
+volume_pool_ensure(struct nb *nb, struct virt *v, const char *pool)
 {
 	struct virt_pool_info	 info;
 	const char		*path;
@@ -454,7 +453,7 @@ volume_create(struct nb *nb, const struct volume_spec *s)
 	 * admin's, an LVM volume group or any other: it must exist.
 	 */
 	ok = (v = virt_open(nb, uri)) != NULL &&
-	    (s->type != NULL || ensure_pool(nb, v, pool) == 0);
+	    (s->type != NULL || volume_pool_ensure(nb, v, pool) == 0);
 	source_pool = from_pool;
 	if (ok && s->image != NULL) {
 		char	*base = NULL;

@@ -3,8 +3,9 @@
 # test rig's second daemons, tests/rig/libvirtd-host2-up), with block
 # migration: host-local pools at the same path on both, so the disks
 # must be copied.  The guest keeps running through every move (its one
-# boot powers off at the end) and answers pings from a test namespace
-# on its network all along, the database follows libvirt, claims are
+# boot powers off at the end), answers pings from a test namespace on
+# its network all along and keeps its volume, whose bytes go with it,
+# the database follows libvirt, claims are
 # released on failure, and a cloud-migrate killed after libvirt moved
 # the guest is settled by one cloud-reconcile.
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -39,6 +40,8 @@ bootstrap_cloud
 # Pools under /var/lib/libvirt are each host's own: storage not shared.
 printf '[compute]\nstorage_pool_path = /var/lib/libvirt/images/%s\n' \
     "nubes-test-$$" >> "$CLOUD_CONFIG"
+printf '[volume]\nstorage_pool_path = /var/lib/libvirt/images/%s\n' \
+    "$vpool" >> "$CLOUD_CONFIG"
 uriA=qemu+tcp://127.0.0.1:$portA/system
 uriB=qemu+tcp://127.0.0.1:$portB/system
 cloud-host-add -q hostA --uri "$uriA"
@@ -63,8 +66,22 @@ answers() {
 	ip netns exec "$ns" ping -c 1 -W 1 10.78.0.2 >/dev/null 2>&1
 }
 
+# The guest writes a marker on the first volume it is given.
+cat > "$T/writer" <<'UD'
+#!/bin/sh
+(
+	while :; do
+		for d in /sys/block/vd*; do
+			[ -n "$(cat $d/serial 2>/dev/null)" ] && break 2
+		done
+		sleep 0.3
+	done
+	echo NUBES-MARKER-42 | dd of=/dev/${d##*/} bs=512 count=1 \
+	    conv=sync,fsync 2>/dev/null && echo NUBES-MARK-WRITTEN
+) &
+UD
 id=$(cloud-boot --flavor m1.tiny --image tiny --host hostA --net mnet \
-    -f value -c id vm)
+    --user-data-stdin -f value -c id vm < "$T/writer")
 domstate() {
 	virsh -c "$1" domstate "nubes-$id" 2>/dev/null | head -n 1
 }
@@ -88,6 +105,19 @@ check "the guest runs on hostA" test "$(domstate "$uriA")" = running
 check "  ... and is up" wait_console NUBES-GUEST-READY
 
 check "  ... and answers on its network" wait_for 120 answers
+vol=$(cloud-volume-create --size 1 --host hostA -f value -c id vol1)
+volname=nubes-vol-$vol
+cloud-volume-attach -q vol1 vm
+check "  ... its volume attached, the guest wrote its marker" \
+    wait_console NUBES-MARK-WRITTEN
+# volume_on URI: the marker the volume holds in that host's pool.
+volume_on() {
+	rm -f "$T/vol" "$T/vol.raw"
+	virsh -q -c "$1" vol-download --pool "$vpool" "$volname" "$T/vol" \
+	    >/dev/null 2>&1 &&
+	    qemu-img dd -f qcow2 -O raw bs=512 count=1 if="$T/vol" \
+	    of="$T/vol.raw" >/dev/null 2>&1 && head -c 15 "$T/vol.raw"
+}
 
 # Pinged every 200 ms while it moves.
 ip netns exec "$ns" ping -i 0.2 10.78.0.2 > "$T/ping" 2>&1 &
@@ -108,6 +138,10 @@ check "  ... at most 5 of the pings every 200 ms were lost" \
 cp "$T/moved" "$T/out"
 check "  ... libvirt runs it on hostB" test "$(domstate "$uriB")" = running
 check "  ... and hostA has no domain left" test -z "$(domstate "$uriA")"
+check "  ... its volume moved with it, marker and all" \
+    test "$(cloud-volume-show vol1 -f value -c host -c status |
+    tr '\n' ' ')$(volume_on "$uriB")" = "hostB in-use NUBES-MARKER-42"
+check "  ... and left hostA's pool" test -z "$(volume_on "$uriA")"
 check "  ... nor its disks" test "$(vols "$uriA")" = 0
 check "  ... the claims moved" test "$(used hostA)$(used hostB)" = "0 0 1 1 "
 run cloud-migration-list -f value -c server -c kind -c status -c source \
@@ -176,4 +210,8 @@ check "  ... its console log was read through libvirt, from hostB's pool" \
     test ! -e "$CLOUD_STATE_DIR/console/$id.log" -a \
     -n "$(virsh -q -c "$uriB" vol-list "nubes-test-$$" | grep "$id-console")"
 expect 0 "delete it" cloud-server-delete vm
+check "  ... its volume is available, on the host it ended on" \
+    test "$(cloud-volume-show vol1 -f value -c host -c status |
+    tr '\n' ' ')$(volume_on "$uriB")" = "hostB available NUBES-MARKER-42"
+expect 0 "delete the volume" cloud-volume-delete vol1
 done_testing
