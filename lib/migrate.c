@@ -911,6 +911,51 @@ out:
 	return rv;
 }
 
+/* Does the destination see the server's config drive: a shared pool? */
+static int
+sees_config(struct nb *nb, struct virt *dst, const struct move *m)
+{
+	char	 name[96], *path;
+	int	 seen;
+
+	server_volume(name, sizeof(name), m->ref.id, "config");
+	virt_pool_refresh(dst, m->dst_pool);
+	seen = virt_vol_path(dst, m->dst_pool, name, &path) == 0;
+	if (seen)
+		free(path);
+	nb_clearerr(nb);
+	return seen;
+}
+
+/* Does the destination see every volume of the server (shared pools)? */
+static int
+sees_volumes(struct nb *nb, struct virt *dst, const struct move *m)
+{
+	struct table	*t;
+	const char	*def;
+	char		 name[96], *path;
+	size_t		 i;
+	int		 all = 1;
+
+	if ((t = db_table(nb, volumes_sql, "s", m->ref.id)) == NULL)
+		return 0;
+	def = conf_get(nb->conf, "volume", "storage_pool", "nubes-volumes");
+	for (i = 0; i < t->nrows && all; i++) {
+		volume_pool_name(name, sizeof(name), t->cells[i * t->ncols]);
+		/* The default pool, at its path: shared when that is. */
+		if (strcmp(t->cells[i * t->ncols + 1], def) == 0)
+			(void)volume_pool_ensure(nb, dst,
+			    t->cells[i * t->ncols + 1]);
+		virt_pool_refresh(dst, t->cells[i * t->ncols + 1]);
+		if ((all = virt_vol_path(dst, t->cells[i * t->ncols + 1], name,
+		    &path) == 0))
+			free(path);
+	}
+	table_free(t);
+	nb_clearerr(nb);
+	return all;
+}
+
 int
 server_evacuate(struct nb *nb, const char *server, char **explain)
 {
@@ -944,13 +989,7 @@ server_evacuate(struct nb *nb, const char *server, char **explain)
 			    "'%s' instead", m.src_name, m.ref.name);
 		goto fail;
 	}
-	if (m.nvolumes > 0) {
-		nb_seterr(nb, NB_ECONFLICT, "server '%s' has volumes, which "
-		    "stay in the down host's pools: it cannot be rebuilt "
-		    "elsewhere", m.ref.name);
-		goto fail;
-	}
-	if (m.image_id == NULL) {
+	if (m.image_id == NULL && m.root_volume == NULL) {
 		nb_seterr(nb, NB_ECONFLICT, "server '%s' has no image to be "
 		    "rebuilt from", m.ref.name);
 		goto fail;
@@ -973,13 +1012,21 @@ server_evacuate(struct nb *nb, const char *server, char **explain)
 	 */
 	ok = (dst = virt_open(nb, m.dst_uri)) != NULL;
 	if (ok) {
-		m.shared = sees_disks(nb, dst, &m);
+		/* Its own disks: the compute pool, shared or not. */
+		m.shared = sees_config(nb, dst, &m);
 		(void)db_exec(nb, NULL, "UPDATE migrations SET shared = ?2"
 		    " WHERE id = ?1", "si", m.mig, (long long)m.shared);
-		ok = (m.shared || dest_disks(nb, NULL, dst, &m) == 0) &&
-		    server_nets_ensure(nb, dst, m.ref.id) == 0 &&
-		    server_define(nb, dst, m.ref.id, m.dst_id, m.dst_pool,
-		    0) == 0;
+		if (m.nvolumes > 0 && !sees_volumes(nb, dst, &m)) {
+			nb_seterr(nb, NB_ECONFLICT, "server '%s' has volumes "
+			    "that host '%s' does not see: they stay in the down "
+			    "host's pools, and it cannot be rebuilt elsewhere",
+			    m.ref.name, m.dst_name);
+			ok = 0;
+		} else
+			ok = (m.shared || dest_disks(nb, NULL, dst, &m) == 0) &&
+			    server_nets_ensure(nb, dst, m.ref.id) == 0 &&
+			    server_define(nb, dst, m.ref.id, m.dst_id,
+			    m.dst_pool, 0) == 0;
 	}
 	crash_point("evacuate:defined");
 	if (ok) {

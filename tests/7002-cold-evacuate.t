@@ -190,21 +190,28 @@ check "  ... hostB has no domain and no disk left" nothing_left "$uriB"
 check "  ... the claims are true" test "$(used hostA)$(used hostB)" = "2 2 0 0 "
 cloud-host-enable -q hostB
 
-# A dead host: its servers are rebuilt on another, from their images.
+# A dead host: its servers are rebuilt on another, from their images,
+# or from their volume when the hosts share its pool (the test's volume
+# pool is one directory for both).
+cloud-volume-create -q --image tiny --size 1 --host hostA bootvol
+vb=$(cloud-boot --flavor m1.tiny --volume bootvol -f value -c id vb)
+check "a server booted from a volume runs on hostA" \
+    test "$(domstate "$uriA" "$vb")" = running
 NUBES_HOST2_DIR=$T/hostA "$rig/libvirtd-host2-down" >/dev/null 2>&1
 cloud-host-disable -q --reason "not answering" hostA
-expect_fail 1 "2 of 2 servers stayed on host 'hostA'" \
+expect_fail 1 "3 of 3 servers stayed on host 'hostA'" \
     "a dead host not marked down: its servers cannot migrate" \
     cloud-host-evacuate -f value -c server -c result hostA
-check "  ... each says why" test "$(grep -c "127.0.0.1:$portA" "$T/out")" = 2
+check "  ... each says why" test "$(grep -c "127.0.0.1:$portA" "$T/out")" = 3
 check "  ... they stay on hostA; no claim is left on hostB" \
-    test "$(used hostA)$(used hostB)" = "2 2 0 0 "
+    test "$(used hostA)$(used hostB)" = "3 3 0 0 "
 expect 0 "mark hostA down" cloud-host-disable --down --reason "power supply" \
     hostA
 expect 0 "evacuate it" cloud-host-evacuate \
     -f value -c server -c action -c destination -c result hostA
 out_is "g2	rebuild	hostB	moved
-vm	rebuild	hostB	moved" "  ... both rebuilt on hostB"
+vb	rebuild	hostB	moved
+vm	rebuild	hostB	moved" "  ... all three rebuilt on hostB"
 check "  ... g2 runs there" test "$(domstate "$uriB" "$g2")" = running
 # rebooted SERVER N PATTERN: the guest's Nth boot came up and its
 # console has PATTERN N times; if not, the console's end, as comments.
@@ -226,19 +233,24 @@ check "  ... vm is there, off as it was" \
     test "$(domstate "$uriB" "$vm")/$(field vm status)" = "shut off/STOPPED"
 check "  ... recorded as evacuations" \
     test "$(last_migration vm)" = "evacuation completed"
-check "  ... the claims are on hostB" test "$(used hostB)" = "2 2 "
+check "  ... vb runs there from its own volume" \
+    test "$(domstate "$uriB" "$vb")" = running -a \
+    "$(cloud-volume-show bootvol -f value -c status)" = in-use
+check "  ... and boots" wait_for 180 console_has vb 1 NUBES-GUEST-READY
+check "  ... the claims are on hostB" test "$(used hostB)" = "3 3 "
 
 host_up hostA "$portA"
 expect 0 "hostA returns: cloud-reconcile" cloud-reconcile \
     -f value -c resource -c now
 check "  ... reports its two stale domains" \
-    test "$(grep -c "^server	stale$" "$T/out")" = 2
+    test "$(grep -c "^server	stale$" "$T/out")" = 3
 expect 0 "cloud-reconcile --fix" cloud-reconcile --fix -f value -c now
 check "  ... removes them" nothing_left "$uriA"
 check "  ... and leaves hostB's alone" test "$(domstate "$uriB" "$g2")" = running
 
-for s in vm g2; do
+for s in vm g2 vb; do
 	expect 0 "delete $s" cloud-server-delete "$s"
 done
+expect 0 "its boot volume stays; delete it" cloud-volume-delete bootvol
 check "no domain or disk is left on hostB" nothing_left "$uriB"
 done_testing
