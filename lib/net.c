@@ -584,13 +584,19 @@ fail:
 	return NULL;
 }
 
-struct table *
-subnet_list(struct nb *nb, const char *net, int all_projects)
+/*
+ * A list of one project's rows (or every project's, for cloud admins
+ * with all_projects), of one network when net is given: sql binds the
+ * project as ?1 and the network's id as ?2.
+ */
+static struct table *
+list_on_net(struct nb *nb, const char *action, const char *sql,
+    const char *net, int all_projects)
 {
 	struct ref	 ref = { 0 };
 	struct table	*t;
 
-	if (policy_check(nb, "subnet:list", nb->ctx.project_id, NULL) == -1)
+	if (policy_check(nb, action, nb->ctx.project_id, NULL) == -1)
 		return NULL;
 	if (all_projects && !is_cloud_admin(nb)) {
 		nb_seterr(nb, NB_EAUTH, "forbidden: --all-projects is for "
@@ -599,13 +605,19 @@ subnet_list(struct nb *nb, const char *net, int all_projects)
 	}
 	if (net != NULL && resource_resolve(nb, &res_net, net, &ref) == -1)
 		return NULL;
-	t = db_table(nb, SUBNET_SELECT " WHERE (?1 IS NULL OR s.project_id ="
-	    " ?1 OR n.shared OR n.external) AND (?2 IS NULL OR"
-	    " s.network_id = ?2) ORDER BY n.name, s.created_at, s.name", "ss",
-	    all_projects ? NULL : nb->ctx.project_id,
+	t = db_table(nb, sql, "ss", all_projects ? NULL : nb->ctx.project_id,
 	    net != NULL ? ref.id : NULL);
 	ref_release(&ref);
 	return t;
+}
+
+struct table *
+subnet_list(struct nb *nb, const char *net, int all_projects)
+{
+	return list_on_net(nb, "subnet:list", SUBNET_SELECT " WHERE (?1 IS"
+	    " NULL OR s.project_id = ?1 OR n.shared OR n.external) AND (?2 IS"
+	    " NULL OR s.network_id = ?2) ORDER BY n.name, s.created_at,"
+	    " s.name", net, all_projects);
 }
 
 /* --- ports ---------------------------------------------------------- */
@@ -947,22 +959,7 @@ port_delete(struct nb *nb, const char *port)
 struct table *
 port_list(struct nb *nb, const char *net, int all_projects)
 {
-	struct ref	 ref = { 0 };
-	struct table	*t;
-
-	if (policy_check(nb, "port:list", nb->ctx.project_id, NULL) == -1)
-		return NULL;
-	if (all_projects && !is_cloud_admin(nb)) {
-		nb_seterr(nb, NB_EAUTH, "forbidden: --all-projects is for "
-		    "cloud admins");
-		return NULL;
-	}
-	if (net != NULL && resource_resolve(nb, &res_net, net, &ref) == -1)
-		return NULL;
-	t = db_table(nb, PORT_SELECT " WHERE (?1 IS NULL OR p.project_id = ?1)"
-	    " AND (?2 IS NULL OR p.network_id = ?2) ORDER BY n.name, p.name,"
-	    " p.id", "ss", all_projects ? NULL : nb->ctx.project_id,
-	    net != NULL ? ref.id : NULL);
-	ref_release(&ref);
-	return t;
+	return list_on_net(nb, "port:list", PORT_SELECT " WHERE (?1 IS NULL OR"
+	    " p.project_id = ?1) AND (?2 IS NULL OR p.network_id = ?2) ORDER"
+	    " BY n.name, p.name, p.id", net, all_projects);
 }
