@@ -147,6 +147,28 @@ load_server(struct nb *nb, const char *server, int live, struct move *m,
 	return rc == 1 ? 0 : -1;
 }
 
+/*
+ * A move copies volumes, not their snapshots, which would stay behind
+ * in the source's pool: refused while a volume of the server has any.
+ */
+static int
+no_snapshots(struct nb *nb, const struct move *m)
+{
+	char	*snaps;
+
+	if (m->nvolumes == 0)
+		return 0;
+	if ((snaps = db_text(nb, "SELECT group_concat(s.name, ', ') FROM"
+	    " snapshots s JOIN volumes v ON v.id = s.volume_id"
+	    " WHERE v.server_id = ?1", "s", m->ref.id)) == NULL)
+		return nb->errcode == 0 ? 0 : -1;
+	nb_seterr(nb, NB_ECONFLICT, "server '%s' has volumes with snapshots "
+	    "(%s), which would stay in its host's pool: delete them first",
+	    m->ref.name, snaps);
+	free(snaps);
+	return -1;
+}
+
 static const char members_sql[] =
     "SELECT s.host_id, count(*) FROM server_group_members g"
     " JOIN servers s ON s.id = g.server_id WHERE g.group_id = ?1"
@@ -245,6 +267,7 @@ migrate_plan(struct nb *nb, struct host_set *hs, const char *server,
 	*dest = NULL;
 	memset(&m, 0, sizeof(m));
 	if (load_server(nb, server, live, &m, &group) == 0 &&
+	    no_snapshots(nb, &m) == 0 &&
 	    (i = choose_in(nb, hs, NULL, &m, group, NULL)) >= 0) {
 		/* The move counted, for the next server's choice. */
 		hs->hosts[i].vcpus_used += m.vcpus;
@@ -801,6 +824,7 @@ server_migrate(struct nb *nb, const struct migrate_spec *ms, char **explain)
 	m.kind = ms->live ? (block > 0 ? "block" : "live") : "cold";
 	if (db_begin(nb) == -1 ||
 	    load_server(nb, ms->server, ms->live, &m, &group) == -1 ||
+	    no_snapshots(nb, &m) == -1 ||
 	    (ms->host != NULL &&
 	    policy_check(nb, "server:migrate_to_host", NULL, NULL) == -1) ||
 	    choose(nb, ms, &m, group, explain) == -1)

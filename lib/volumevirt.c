@@ -675,7 +675,7 @@ volume_attach(struct nb *nb, const char *volume, const char *server,
 		goto fail;
 	if (host == NULL || strcmp(host, v.host_id) != 0) {
 		nb_seterr(nb, NB_ECONFLICT, "volume '%s' is on another host than "
-		    "server '%s': volumes do not move between hosts", volume,
+		    "server '%s': a volume moves only with its server", volume,
 		    server);
 		goto fail;
 	}

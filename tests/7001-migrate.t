@@ -153,6 +153,17 @@ run cloud-server-events vm -f value -c action -c result
 check "  ... and as the server's action" \
     grep -q "^live-migration	success$" "$T/out"
 
+# A volume's snapshots do not move with it: refused while it has any.
+cloud-volume-detach -q vol1
+cloud-snapshot-create -q --volume vol1 snap1
+cloud-volume-attach -q vol1 vm
+dbdump > "$T/before"
+expect_fail 5 "has volumes with snapshots \\(snap1\\)" \
+    "a server whose volume has snapshots is not moved" \
+    cloud-migrate --live --block-migration vm
+unchanged_since "$T/before" "  ... and nothing changed"
+cloud-snapshot-delete -q snap1
+
 expect 0 "and back, to a named host" cloud-migrate --live --block-migration \
     --host hostA -f value -c host vm
 out_is hostA "  ... it is on hostA"
