@@ -19,7 +19,7 @@ static const char synopsis[] =
     "--flavor FLAVOR --image IMAGE | --volume VOLUME\n"
     "       [--boot-volume-size GB [--delete-on-termination]]\n"
     "       [--key-name KEY] [--user-data-stdin]\n"
-    "       [--net NETWORK | --port PORT]\n"
+    "       [--net NETWORK [--security-group GROUP]... | --port PORT]\n"
     "       [--zone ZONE] [--host HOST] [--group GROUP] [--property K=V]...\n"
     "       [--hint same_host=SERVER|different_host=SERVER]... [--count N]\n"
     "       [--explain] [--no-wait] NAME";
@@ -46,10 +46,12 @@ main(int argc, char *argv[])
 		{ "delete-on-termination", no_argument, NULL, 'D' },
 		{ "net", required_argument, NULL, 'W' },
 		{ "port", required_argument, NULL, 'O' },
+		{ "security-group", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct spec_kv			 props[PROPS_MAX + 1];
 	const char			*same[PROPS_MAX], *apart[PROPS_MAX];
+	const char			*groups[PROPS_MAX];
 	struct boot_spec		 b = { 0 };
 	char				*eq;
 	struct table			*t;
@@ -135,14 +137,20 @@ main(int argc, char *argv[])
 		case 'O':
 			b.port = optarg;
 			break;
+		case 'S':
+			if (b.ngroups < PROPS_MAX)
+				groups[b.ngroups++] = optarg;
+			break;
 		default:
 			common_option(ch, optarg, synopsis);
 		}
 	}
 	if (argc - optind != 1 || b.flavor == NULL ||
 	    (b.image == NULL && b.volume == NULL) ||
-	    (b.net != NULL && b.port != NULL))
+	    (b.net != NULL && b.port != NULL) ||
+	    (b.ngroups > 0 && b.net == NULL))
 		usage(synopsis, NB_EUSAGE);
+	b.groups = groups;
 	if (b.port != NULL && b.count > 1) {
 		warnx("--port gives one port to one server: not with --count");
 		return NB_EUSAGE;

@@ -4,12 +4,14 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
+
 #include "prog.h"
 #include "net.h"
 
 static const char synopsis[] =
     "--net NETWORK [--subnet SUBNET] [--fixed-ip IP] [--mac MAC]\n"
-    "       [--no-port-security] [NAME]";
+    "       [--security-group GROUP]... [--no-port-security] [NAME]";
 
 int
 main(int argc, char *argv[])
@@ -21,13 +23,17 @@ main(int argc, char *argv[])
 		{ "fixed-ip", required_argument, NULL, 'i' },
 		{ "mac", required_argument, NULL, 'm' },
 		{ "no-port-security", no_argument, NULL, 'S' },
+		{ "security-group", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct port_spec		 s = { 0 };
+	const char			**groups;
 	struct table			*t;
 	struct nb			*nb;
 	int				 ch, rval = 0;
 
+	groups = xcalloc((size_t)argc, sizeof(*groups));
+	s.groups = groups;
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -46,6 +52,9 @@ main(int argc, char *argv[])
 		case 'S':
 			s.no_port_security = 1;
 			break;
+		case 'G':
+			groups[s.ngroups++] = optarg;
+			break;
 		default:
 			common_option(ch, optarg, synopsis);
 		}
@@ -60,5 +69,6 @@ main(int argc, char *argv[])
 	else
 		print_object(t);
 	table_free(t);
+	free(groups);
 	return prog_exit(nb, rval);
 }

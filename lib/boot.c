@@ -667,7 +667,7 @@ boot_claim(struct nb *nb, const struct boot_spec *b, struct boot_ctx *c,
 			goto out;
 		if (fault == NULL && (b->net != NULL || b->port != NULL) &&
 		    server_port_bind(nb, o->id, o->host_id, b->net,
-		    b->port) == -1)
+		    b->port, b->groups, b->ngroups) == -1)
 			goto out;
 		/* Kept for its config drive if it is rebuilt elsewhere. */
 		if (b->user_data != NULL && db_exec(nb, NULL, "UPDATE servers"
@@ -788,13 +788,22 @@ boot_undo(struct nb *nb, struct virt *v, const char *id, const char *pool)
 	struct nb_error	 keep;
 	char		 name[96], *rm[] = { "rm", "-rf", NULL, NULL, NULL };
 	size_t		 i;
+	int		 tries;
 
 	nb_error_save(nb, &keep);
 	if (v != NULL) {
 		(void)virt_destroy_undefine(v, id);
 		for (i = 0; server_volumes[i] != NULL; i++) {
 			server_volume(name, sizeof(name), id, server_volumes[i]);
-			(void)virt_vol_delete(v, pool, name);
+			/*
+			 * A volume whose creation a killed process left to
+			 * libvirt is refused while libvirt still makes it:
+			 * a few seconds more, then it goes.
+			 */
+			for (tries = 0; virt_vol_delete(v, pool, name) == -1 &&
+			    nb->errcode == NB_ECONFLICT && tries < 40 &&
+			    !nb_interrupted; tries++)
+				usleep(250000);
 		}
 	}
 	/* A boot that died while making the config drive left these. */
@@ -1037,7 +1046,7 @@ server_xml(struct nb *nb, struct virt *v, const char *id,
 	dom.bridge = nic.bridge;
 	dom.mac = nic.mac;
 	if (nic.bridge != NULL && nic.port_security)
-		dom.filter_ip = nic.ip != NULL ? nic.ip : "";
+		dom.filter = nic.filter;
 	dom.cpu_shares = dom.cpu_period = dom.cpu_quota = -1;
 	dom.disk_read_bytes_sec = dom.disk_write_bytes_sec = -1;
 	dom.disk_total_bytes_sec = dom.disk_read_iops_sec = -1;
@@ -1290,9 +1299,10 @@ static int
 boot_one(struct nb *nb, struct virt **vp, const struct boot_spec *b,
     const struct boot_ctx *c, const struct boot_one *o, time_t started)
 {
-	char	 msg[sizeof(nb->errbuf)], state[16] = "unknown";
-	time_t	 deadline;
-	int	 rc;
+	struct table	*groups;
+	char		 msg[sizeof(nb->errbuf)], state[16] = "unknown";
+	time_t		 deadline;
+	int		 rc;
 
 	if (*vp != NULL && strcmp(virt_uri(*vp), o->uri) != 0) {
 		virt_close(*vp);
@@ -1312,7 +1322,15 @@ boot_one(struct nb *nb, struct virt **vp, const struct boot_spec *b,
 			goto fail;
 		}
 	}
-	return boot_record(nb, o, 1, NULL, started);
+	if (boot_record(nb, o, 1, NULL, started) == -1)
+		return -1;
+	/* Groups whose rules name the new port's groups admit it now. */
+	if ((groups = server_secgroups(nb, o->id)) != NULL) {
+		(void)secgroups_apply(nb, groups);
+		table_free(groups);
+	}
+	nb_clearerr(nb);
+	return 0;
 fail:
 	strlcpy(msg, nb_errstr(nb), sizeof(msg));
 	rc = nb->errcode;
@@ -1525,6 +1543,7 @@ server_delete(struct nb *nb, const char *server)
 	struct stmt	*st;
 	struct virt	*v = NULL;
 	struct server_nic nic = { 0 };
+	struct table	*groups = NULL;
 	char		 claim[NB_CLAIM_LEN], *uri = NULL, *pool = NULL;
 	char		*host_id = NULL;
 	int		 rc, rv = -1;
@@ -1556,6 +1575,7 @@ server_delete(struct nb *nb, const char *server)
 	if (rc != 1 || db_exec(nb, NULL, "UPDATE servers SET task_state ="
 	    " 'deleting', claim = ?2 WHERE id = ?1", "ss", ref.id,
 	    claim) == -1 || server_nic_load(nb, ref.id, &nic) == -1 ||
+	    (groups = server_secgroups(nb, ref.id)) == NULL ||
 	    db_commit(nb) == -1)
 		goto fail;
 	if (uri != NULL) {
@@ -1596,8 +1616,13 @@ server_delete(struct nb *nb, const char *server)
 	    event_record(nb, "server:delete", "server", ref.id, ref.name, 1,
 	    NULL) == -1 || db_commit(nb) == -1)
 		goto fail;
-	/* Its network's bridge, when no other port needs it there. */
+	/* Its filter; its network's bridge, when no other port needs it. */
+	if (v != NULL && nic.port_id != NULL)
+		virt_nwfilter_undefine(v, nic.filter);
 	host_net_prune(nb, v, host_id, nic.bridge);
+	/* Groups whose rules named its groups no longer admit it. */
+	(void)secgroups_apply(nb, groups);
+	nb_clearerr(nb);
 	rv = 0;
 	goto out;
 fail:
@@ -1605,6 +1630,7 @@ fail:
 out:
 	virt_close(v);
 	server_nic_free(&nic);
+	table_free(groups);
 	free(uri);
 	free(pool);
 	free(host_id);

@@ -199,13 +199,9 @@ domain_xml(const struct guest_domain *d)
 		put_esc(&b, "      <source bridge='", d->bridge, "'/>\n");
 		if (d->mac != NULL)
 			put_esc(&b, "      <mac address='", d->mac, "'/>\n");
-		if (d->filter_ip != NULL && *d->filter_ip != '\0') {
-			buf_puts(&b, "      <filterref filter='clean-traffic'>\n");
-			put_esc(&b, "        <parameter name='IP' value='",
-			    d->filter_ip, "'/>\n");
-			buf_puts(&b, "      </filterref>\n");
-		} else if (d->filter_ip != NULL)
-			buf_puts(&b, "      <filterref filter='clean-traffic'/>\n");
+		if (d->filter != NULL)
+			put_esc(&b, "      <filterref filter='", d->filter,
+			    "'/>\n");
 		buf_puts(&b, "      <model type='virtio'/>\n"
 		    "    </interface>\n");
 	}

@@ -94,11 +94,10 @@ struct guest_domain {
 	const char	*console_log;	/* serial console logged to this file */
 	const char	*mac, *bridge;	/* NULL bridge: no NIC */
 	/*
-	 * Port security: the NIC may send only from its MAC and this IP
-	 * and answer ARP for nothing else (libvirt's clean-traffic
-	 * filter); "" lets libvirt learn the IP; NULL: no filter.
+	 * Port security: the nwfilter the NIC's traffic goes through (its
+	 * port's: anti-spoofing and security groups); NULL: none.
 	 */
-	const char	*filter_ip;
+	const char	*filter;
 	/* Flavor extra specs, already validated; <= 0: unset. */
 	long long	 cpu_shares, cpu_period, cpu_quota;
 	long long	 disk_read_bytes_sec, disk_write_bytes_sec;

@@ -909,8 +909,11 @@ server_migrate(struct nb *nb, const struct migrate_spec *ms, char **explain)
 			remove_disks(nb, src, m.src_pool, m.ref.id);
 			remove_volumes(nb, src, m.ref.id);
 		}
-		if (server_nic_load(nb, m.ref.id, &nic) == 1)
+		if (server_nic_load(nb, m.ref.id, &nic) == 1) {
+			if (nic.port_security)
+				virt_nwfilter_undefine(src, nic.filter);
 			host_net_prune(nb, src, m.src_id, nic.bridge);
+		}
 		server_nic_free(&nic);
 		nb_clearerr(nb);
 		rv = 0;

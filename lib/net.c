@@ -873,6 +873,13 @@ port_create_tx(struct nb *nb, const struct port_spec *s,
 	    net.id, nb->ctx.project_id, mac, s->device_owner, s->device_id,
 	    !s->no_port_security, (long long)time(NULL)) == -1)
 		goto out;
+	if (s->no_port_security && s->ngroups > 0) {
+		nb_seterr(nb, NB_EUSAGE, "security groups need port security");
+		goto out;
+	}
+	if (!s->no_port_security && port_groups_set_tx(nb, id, s->groups,
+	    s->ngroups) == -1)
+		goto out;
 	nsub = (int)db_int(nb, 0, "SELECT count(*) FROM subnets WHERE"
 	    " network_id = ?1", "s", net.id);
 	if (nb->errcode != 0)

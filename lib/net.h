@@ -13,7 +13,8 @@
 #include "nubes.h"
 #include "resource.h"
 
-extern const struct resource	 res_net, res_subnet, res_port;
+extern const struct resource	 res_net, res_subnet, res_port, res_secgroup,
+				 res_secgroup_rule;
 
 /* An IPv4 address in host order from text; 0 or -1. */
 int		 ip4_parse(const char *s, uint32_t *a);
@@ -58,6 +59,9 @@ struct port_spec {
 	const char	*mac;		/* NULL: fa:16:3e:xx:xx:xx at random */
 	const char	*device_owner, *device_id;
 	int		 no_port_security;
+	/* Security groups; none: the project's default group. */
+	const char *const *groups;
+	size_t		 ngroups;
 };
 struct table	*port_create(struct nb *, const struct port_spec *);
 /*
@@ -74,5 +78,29 @@ struct table	*port_list(struct nb *, const char *net, int all_projects);
 int		 port_delete_tx(struct nb *, const char *id);
 /* Delete a port not in use by a server; its addresses go back. */
 int		 port_delete(struct nb *, const char *port);
+
+/* Security groups (secgroup.c); applying them is netvirt.c's. */
+struct table	*secgroup_create(struct nb *, const char *name,
+		    const char *description);
+struct table	*secgroup_list(struct nb *, int all_projects);
+/* Inside a write transaction: project's default group, made if missing. */
+int		 secgroup_default_tx(struct nb *, const char *project,
+		    char id[NB_UUID_LEN + 1]);
+struct rule_spec {
+	const char	*group, *direction;	/* ingress, egress */
+	const char	*protocol;		/* tcp, udp, icmp, any */
+	const char	*ports;			/* "N" or "N-M"; NULL: all */
+	const char	*remote_ip, *remote_group;	/* NULL: anywhere */
+};
+/* Add a rule; its id and its group's into id and group_id.  0 or -1. */
+int		 secgroup_rule_add(struct nb *, const struct rule_spec *,
+		    char id[NB_UUID_LEN + 1], char group_id[NB_UUID_LEN + 1]);
+struct table	*secgroup_rule_show(struct nb *, const char *id);
+int		 secgroup_rule_delete(struct nb *, const char *rule,
+		    char group_id[NB_UUID_LEN + 1]);
+struct table	*secgroup_rule_list(struct nb *, const char *group);
+/* Inside a write transaction: the port's groups (none: default). */
+int		 port_groups_set_tx(struct nb *, const char *port_id,
+		    const char *const *groups, size_t n);
 
 #endif

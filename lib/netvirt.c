@@ -24,7 +24,7 @@
 
 static const char nic_sql[] =
     "SELECT n.bridge, p.mac, i.ip, s.cidr, s.gateway, s.dns, n.mtu, n.type,"
-    " n.name, p.port_security FROM ports p"
+    " n.name, p.port_security, p.id FROM ports p"
     " JOIN networks n ON n.id = p.network_id"
     " LEFT JOIN port_ips i ON i.port_id = p.id"
     " LEFT JOIN subnets s ON s.id = i.subnet_id"
@@ -55,6 +55,9 @@ server_nic_load(struct nb *nb, const char *id, struct server_nic *nic)
 	nic->type = nic->row->cells[7];
 	nic->net = nic->row->cells[8];
 	nic->port_security = strcmp(nic->row->cells[9], "1") == 0;
+	nic->port_id = nic->row->cells[10];
+	snprintf(nic->filter, sizeof(nic->filter), "nubes-port-%s",
+	    nic->port_id);
 	if (cidr != NULL && (p = strchr(cidr, '/')) != NULL) {
 		prefix = atoi(p + 1);
 		mask = prefix == 0 ? 0 : 0xffffffffU << (32 - prefix);
@@ -80,6 +83,103 @@ server_nic_free(struct server_nic *nic)
 	memset(nic, 0, sizeof(*nic));
 }
 
+/* One accept rule of a security group, for one remote address or any. */
+static void
+rule_xml(struct buf *b, const char *direction, const char *proto,
+    const char *lo, const char *hi, const char *remote)
+{
+	const char	*p = proto != NULL ? proto : "all";
+	const char	*dir = strcmp(direction, "ingress") == 0 ? "in" : "out";
+	const char	*who = *dir == 'i' ? "src" : "dst";
+	char		 ip[24], *slash;
+
+	buf_printf(b, "  <rule action='accept' direction='%s' priority='500'>"
+	    "\n    <%s state='NEW'", dir, p);
+	if (remote != NULL) {
+		strlcpy(ip, remote, sizeof(ip));
+		if ((slash = strchr(ip, '/')) != NULL)
+			*slash++ = '\0';
+		buf_printf(b, " %sipaddr='%s' %sipmask='%s'", who, ip, who,
+		    slash != NULL ? slash : "32");
+	}
+	if (lo != NULL)
+		buf_printf(b, " dstportstart='%s' dstportend='%s'", lo, hi);
+	buf_puts(b, "/>\n  </rule>\n");
+}
+
+static const char port_rules_sql[] =
+    "SELECT r.direction, r.protocol, r.port_min, r.port_max,"
+    " r.remote_ip_prefix, r.remote_group_id FROM security_group_rules r"
+    " JOIN port_security_groups g ON g.group_id = r.group_id"
+    " WHERE g.port_id = ?1 ORDER BY r.created_at, r.id";
+
+/* The addresses of the ports in a group, for remote-group rules. */
+static const char members_sql[] =
+    "SELECT i.ip FROM port_security_groups g JOIN port_ips i"
+    " ON i.port_id = g.port_id WHERE g.group_id = ?1 ORDER BY i.address";
+
+/*
+ * The port's traffic filter's rules: libvirt's clean-traffic with its
+ * address (no other MAC, IP or ARP), replies to what was let through,
+ * then its security groups' rules, then drop.  To free; NULL with the
+ * error set.
+ */
+static char *
+port_filter_xml(struct nb *nb, const struct server_nic *nic)
+{
+	struct table	*rules, *members;
+	struct buf	 b;
+	size_t		 i, j;
+
+	if ((rules = db_table(nb, port_rules_sql, "s", nic->port_id)) == NULL)
+		return NULL;
+	buf_init(&b);
+	buf_puts(&b, "  <filterref filter='clean-traffic'");
+	if (nic->ip != NULL)
+		buf_printf(&b, ">\n    <parameter name='IP' value='%s'/>\n"
+		    "  </filterref>\n", nic->ip);
+	else
+		buf_puts(&b, "/>\n");
+	buf_puts(&b, "  <rule action='accept' direction='inout' "
+	    "priority='100'>\n    <all state='ESTABLISHED,RELATED'/>\n"
+	    "  </rule>\n");
+	for (i = 0; i < rules->nrows; i++) {
+		char	**r = &rules->cells[i * rules->ncols];
+
+		if (r[5] == NULL) {
+			rule_xml(&b, r[0], r[1], r[2], r[3], r[4]);
+			continue;
+		}
+		if ((members = db_table(nb, members_sql, "s", r[5])) == NULL) {
+			table_free(rules);
+			buf_free(&b);
+			return NULL;
+		}
+		for (j = 0; j < members->nrows; j++)
+			rule_xml(&b, r[0], r[1], r[2], r[3],
+			    members->cells[j]);
+		table_free(members);
+	}
+	buf_puts(&b, "  <rule action='drop' direction='inout' "
+	    "priority='1000'>\n    <all/>\n  </rule>\n");
+	table_free(rules);
+	return buf_release(&b);
+}
+
+static int
+port_filter_define(struct nb *nb, struct virt *v,
+    const struct server_nic *nic)
+{
+	char	*xml;
+	int	 rc;
+
+	if ((xml = port_filter_xml(nb, nic)) == NULL)
+		return -1;
+	rc = virt_nwfilter_define(v, nic->filter, xml);
+	free(xml);
+	return rc;
+}
+
 int
 server_nets_ensure(struct nb *nb, struct virt *v, const char *id)
 {
@@ -88,9 +188,83 @@ server_nets_ensure(struct nb *nb, struct virt *v, const char *id)
 
 	if ((rc = server_nic_load(nb, id, &nic)) <= 0)
 		return rc;
-	rc = virt_net_ensure(v, nic.bridge, nic.mtu);
+	rc = virt_net_ensure(v, nic.bridge, nic.mtu) == 0 &&
+	    (!nic.port_security || port_filter_define(nb, v, &nic) == 0) ?
+	    0 : -1;
 	server_nic_free(&nic);
 	return rc;
+}
+
+/*
+ * Bound ports whose filters a change of group_id touches: its own
+ * members, and the members of groups with rules naming it as remote.
+ */
+static const char touched_sql[] =
+    "SELECT DISTINCT s.id, h.uri FROM port_security_groups g"
+    " JOIN ports p ON p.id = g.port_id JOIN servers s ON s.id = p.device_id"
+    " JOIN hosts h ON h.id = p.host_id WHERE p.port_security AND"
+    " (g.group_id = ?1 OR g.group_id IN (SELECT group_id FROM"
+    " security_group_rules WHERE remote_group_id = ?1)) ORDER BY h.uri";
+
+int
+secgroup_apply(struct nb *nb, const char *group_id)
+{
+	struct table		*t;
+	struct virt		*v = NULL;
+	struct server_nic	 nic;
+	size_t			 i;
+	int			 rv = 0;
+
+	if ((t = db_table(nb, touched_sql, "s", group_id)) == NULL)
+		return -1;
+	for (i = 0; i < t->nrows; i++) {
+		char	**r = &t->cells[i * t->ncols];
+
+		if (v != NULL && strcmp(virt_uri(v), r[1]) != 0) {
+			virt_close(v);
+			v = NULL;
+		}
+		if ((v == NULL && (v = virt_open(nb, r[1])) == NULL) ||
+		    server_nic_load(nb, r[0], &nic) == -1) {
+			rv = -1;
+			continue;
+		}
+		if (nic.port_id != NULL && port_filter_define(nb, v,
+		    &nic) == -1)
+			rv = -1;
+		server_nic_free(&nic);
+	}
+	virt_close(v);
+	table_free(t);
+	return rv;
+}
+
+struct table *
+server_secgroups(struct nb *nb, const char *server_id)
+{
+	return db_table(nb, "SELECT DISTINCT g.group_id FROM"
+	    " port_security_groups g JOIN ports p ON p.id = g.port_id"
+	    " WHERE p.device_id = ?1", "s", server_id);
+}
+
+int
+secgroups_apply(struct nb *nb, const struct table *groups)
+{
+	struct nb_error	 keep;
+	size_t		 i;
+	int		 rv = 0;
+
+	if (groups == NULL)
+		return 0;
+	for (i = 0; i < groups->nrows; i++)
+		if (secgroup_apply(nb, groups->cells[i]) == -1) {
+			if (rv == 0)
+				nb_error_save(nb, &keep);
+			rv = -1;
+		}
+	if (rv == -1)
+		nb_error_restore(nb, &keep);
+	return rv;
 }
 
 void
@@ -111,7 +285,8 @@ host_net_prune(struct nb *nb, struct virt *v, const char *host_id,
 
 int
 server_port_bind(struct nb *nb, const char *server_id, const char *host_id,
-    const char *net, const char *port)
+    const char *net, const char *port, const char *const *groups,
+    size_t ngroups)
 {
 	struct port_spec	 ps;
 	struct ref		 ref = { 0 };
@@ -135,6 +310,8 @@ server_port_bind(struct nb *nb, const char *server_id, const char *host_id,
 		ps.net = net;
 		ps.device_owner = "compute:nova";
 		ps.device_id = server_id;
+		ps.groups = groups;
+		ps.ngroups = ngroups;
 		if (port_create_tx(nb, &ps, pid) == -1)
 			goto out;
 	}

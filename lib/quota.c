@@ -43,8 +43,10 @@ const struct quota_resource quota_resources[] = {
 	    "", 0 },
 	{ "routers", 10, NULL, "", 0 },
 	{ "floating_ips", 50, NULL, "", 0 },
-	{ "security_groups", 10, NULL, "", 0 },
-	{ "security_group_rules", 100, NULL, "", 0 },
+	{ "security_groups", 10, "SELECT count(*) FROM security_groups"
+	    " WHERE project_id = ?1", "", 0 },
+	{ "security_group_rules", 100, "SELECT count(*) FROM"
+	    " security_group_rules WHERE project_id = ?1", "", 0 },
 	{ "volumes", 10, "SELECT count(*) FROM volumes WHERE project_id = ?1",
 	    "", 0 },
 	/* As Cinder: volumes and snapshots both count. */

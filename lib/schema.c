@@ -590,7 +590,44 @@ static const char *const migrations[] = {
 	"  ip TEXT NOT NULL,"
 	"  UNIQUE (subnet_id, address)"
 	");"
-	"CREATE INDEX port_ips_port ON port_ips(port_id);",
+	"CREATE INDEX port_ips_port ON port_ips(port_id);"
+	/*
+	 * Security groups (Neutron's): rules admit traffic to and from a
+	 * port; the rest is dropped.  A port with port security is in one
+	 * group at least ("default" when none is named).
+	 */
+	"CREATE TABLE security_groups ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  project_id TEXT NOT NULL REFERENCES projects(id),"
+	"  description TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (project_id, name)"
+	");"
+	"CREATE TABLE security_group_rules ("
+	"  id TEXT PRIMARY KEY,"
+	"  group_id TEXT NOT NULL REFERENCES security_groups(id)"
+	"    ON DELETE CASCADE,"
+	"  project_id TEXT NOT NULL,"
+	"  direction TEXT NOT NULL CHECK (direction IN ('ingress', 'egress')),"
+	"  protocol TEXT,"
+	"  port_min INTEGER,"
+	"  port_max INTEGER,"
+	"  remote_ip_prefix TEXT,"
+	"  remote_group_id TEXT REFERENCES security_groups(id),"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX security_group_rules_group ON"
+	"  security_group_rules(group_id);"
+	"CREATE INDEX security_group_rules_remote ON"
+	"  security_group_rules(remote_group_id);"
+	"CREATE TABLE port_security_groups ("
+	"  port_id TEXT NOT NULL REFERENCES ports(id) ON DELETE CASCADE,"
+	"  group_id TEXT NOT NULL REFERENCES security_groups(id),"
+	"  PRIMARY KEY (port_id, group_id)"
+	");"
+	"CREATE INDEX port_security_groups_group ON"
+	"  port_security_groups(group_id);",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

@@ -34,6 +34,9 @@ struct boot_spec {
 	size_t		 nprops;
 	/* A new port on net, or the existing port; NULL: no network. */
 	const char	*net, *port;
+	/* The new port's security groups; none: the project's default. */
+	const char *const *groups;
+	size_t		 ngroups;
 	int		 count;		/* servers to boot; 0 means 1 */
 	int		 explain;	/* fill *explain with the scheduler's */
 	int		 wait;		/* until the domain runs */

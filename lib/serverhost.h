@@ -127,12 +127,24 @@ struct server_nic {
 	size_t		 ndns;
 	long long	 mtu;
 	int		 port_security;
+	const char	*port_id;
+	char		 filter[64];		/* its nwfilter's name */
 	char		*dns_buf;
 };
 int	 server_nic_load(struct nb *, const char *id, struct server_nic *);
 void	 server_nic_free(struct server_nic *);
 /* The bridges of the server's networks on host v; 0 or -1. */
 int	 server_nets_ensure(struct nb *, struct virt *, const char *id);
+/*
+ * Redefine the traffic filters a change of security group group_id
+ * touches (its ports', and those of groups whose rules name it), on
+ * their hosts: libvirt applies them to running guests at once.
+ */
+int	 secgroup_apply(struct nb *, const char *group_id);
+/* The security groups of the server's ports, one id a row. */
+struct table *server_secgroups(struct nb *, const char *server_id);
+/* secgroup_apply() for each group of the table; -1 when any failed. */
+int	 secgroups_apply(struct nb *, const struct table *groups);
 /* Remove bridge from host v when no port there needs it; errors dropped. */
 void	 host_net_prune(struct nb *, struct virt *, const char *host_id,
 	    const char *bridge);
@@ -142,7 +154,8 @@ void	 host_net_prune(struct nb *, struct virt *, const char *host_id,
  * goes), bound to the server on its host.  0 or -1.
  */
 int	 server_port_bind(struct nb *, const char *server_id,
-	    const char *host_id, const char *net, const char *port);
+	    const char *host_id, const char *net, const char *port,
+	    const char *const *groups, size_t ngroups);
 /* Inside the delete's transaction: its own ports deleted, others unbound. */
 int	 server_ports_release(struct nb *, const char *server_id);
 

@@ -892,9 +892,11 @@ virt_vol_delete(struct virt *v, const char *pool, const char *name)
 	if ((vol = virStorageVolLookupByName(p, name)) == NULL)
 		virResetLastError();
 	else {
+		/* Still being made (its maker gone): NB_ECONFLICT. */
 		if (virStorageVolDelete(vol, 0) == -1)
-			rv = virt_seterr(v, NB_EFAIL, "deleting volume '%s' on "
-			    "%s", name, v->uri);
+			rv = virt_seterr(v, virt_lasterr_is(
+			    VIR_ERR_OPERATION_INVALID) ? NB_ECONFLICT : NB_EFAIL,
+			    "deleting volume '%s' on %s", name, v->uri);
 		virStorageVolFree(vol);
 	}
 	virStoragePoolFree(p);
@@ -1104,6 +1106,45 @@ virt_domain_migratable_xml(struct virt *v, const char *uuid)
 		    v->uri);
 	virDomainFree(d);
 	return xml;
+}
+
+int
+virt_nwfilter_define(struct virt *v, const char *name, const char *rules)
+{
+	virNWFilterPtr	 f;
+	char		 uuid[VIR_UUID_STRING_BUFLEN] = "", *xml, *e;
+
+	/* A redefinition must carry the filter's UUID. */
+	if ((f = virNWFilterLookupByName(v->conn, name)) != NULL) {
+		if (virNWFilterGetUUIDString(f, uuid) == -1)
+			uuid[0] = '\0';
+		virNWFilterFree(f);
+	}
+	virResetLastError();
+	e = xml_escape(name);
+	xasprintf(&xml, "<filter name='%s' chain='root'>\n%s%s%s%s</filter>\n",
+	    e, *uuid != '\0' ? "  <uuid>" : "", uuid,
+	    *uuid != '\0' ? "</uuid>\n" : "", rules);
+	free(e);
+	f = virNWFilterDefineXML(v->conn, xml);
+	free(xml);
+	if (f == NULL)
+		return virt_seterr(v, NB_EFAIL, "defining traffic filter %s "
+		    "on %s", name, v->uri);
+	virNWFilterFree(f);
+	return 0;
+}
+
+void
+virt_nwfilter_undefine(struct virt *v, const char *name)
+{
+	virNWFilterPtr	 f;
+
+	if ((f = virNWFilterLookupByName(v->conn, name)) != NULL) {
+		(void)virNWFilterUndefine(f);
+		virNWFilterFree(f);
+	}
+	virResetLastError();
 }
 
 char *

@@ -114,7 +114,8 @@ int		 virt_pool_remove(struct virt *v, const char *name);
  * blank one); virt_vol_resize() grows one to capacity bytes;
  * virt_vol_copy() copies volume from of from_pool into a new volume
  * name of pool in format, backing data included; virt_vol_delete()
- * removes one, a missing one being fine.  *path (the volume's path on the host) is the caller's to
+ * removes one, a missing one being fine (NB_ECONFLICT while libvirt
+ * still makes it).  *path (the volume's path on the host) is the caller's to
  * free.
  */
 /*
@@ -199,6 +200,15 @@ int		 virt_net_remove(struct virt *v, const char *bridge);
  * fixed), to free; NULL with the error set.
  */
 char		*virt_domain_migratable_xml(struct virt *v, const char *uuid);
+
+/*
+ * A traffic filter (nwfilter) from xml, defined or redefined: libvirt
+ * applies a redefinition at once to the running domains that use it.
+ * Undefining a missing one, or one still in use, is left alone.
+ */
+int		 virt_nwfilter_define(struct virt *v, const char *name,
+		    const char *rules);
+void		 virt_nwfilter_undefine(struct virt *v, const char *name);
 
 /* A volume's bytes, all of them, into *data (len bytes, NUL after). */
 int		 virt_vol_read(struct virt *v, const char *pool,

@@ -65,6 +65,9 @@ ip link add "$br" type bridge && ip link set "$br" up &&
 answers() {
 	ip netns exec "$ns" ping -c 1 -W 1 10.78.0.2 >/dev/null 2>&1
 }
+# The guest's default security group admits its members only: ICMP from
+# the namespace too.
+cloud-secgroup-rule-add -q default --direction ingress --protocol icmp
 
 # The guest writes a marker on the first volume it is given.
 cat > "$T/writer" <<'UD'

@@ -198,6 +198,62 @@ check "  ... no row of it is left" test "$(sqlite3 "$db" \
     + (SELECT count(*) FROM subnet_pools p LEFT JOIN subnets s
        ON s.id = p.subnet_id WHERE s.id IS NULL)")" = 0
 
+# Security groups as records.
+expect 0 "a project's default group appears when looked for" as "$alice" \
+    cloud-secgroup-list -f value -c name -c rules
+out_is "default	2" "  ... with Neutron's two rules"
+run as "$alice" cloud-secgroup-rule-list --group default -f value \
+    -c direction -c protocol -c remote_ip_prefix -c remote_group
+check "  ... out to anywhere, in from its own members" \
+    test "$(sort "$T/out")" = "egress	any		
+ingress	any		default"
+expect 0 "a group" as "$alice" cloud-secgroup-create --description web web
+expect 0 "a rule with a port range and a prefix" as "$alice" \
+    cloud-secgroup-rule-add web --direction ingress --protocol tcp \
+    --port 8000-8080 --remote-ip 10.1.0.0/24 -f value -c protocol \
+    -c ports -c remote_ip_prefix
+out_is "tcp
+8000-8080
+10.1.0.0/24" "  ... as given"
+dbdump > "$T/before"
+expect_fail 2 "direction 'sideways'" "a bad direction" as "$alice" \
+    cloud-secgroup-rule-add web --direction sideways --protocol tcp
+expect_fail 2 "protocol 'gre'" "an unknown protocol" as "$alice" \
+    cloud-secgroup-rule-add web --direction ingress --protocol gre
+expect_fail 2 "goes with tcp or udp" "a port with icmp" as "$alice" \
+    cloud-secgroup-rule-add web --direction ingress --protocol icmp --port 22
+expect_fail 2 "port range '0-10'" "a port out of range" as "$alice" \
+    cloud-secgroup-rule-add web --direction ingress --protocol tcp --port 0-10
+expect_fail 2 "host bits set" "a remote prefix with host bits" as "$alice" \
+    cloud-secgroup-rule-add web --direction ingress --protocol tcp \
+    --remote-ip 10.1.0.5/24
+expect_fail 2 "one or the other" "a remote prefix and group" as "$alice" \
+    cloud-secgroup-rule-add web --direction ingress --protocol tcp \
+    --remote-ip 10.1.0.0/24 --remote-group default
+expect_fail 3 "not found" "another project's group" as "$bob" \
+    cloud-secgroup-rule-add web --direction ingress --protocol tcp
+expect_fail 2 "need port security" "groups on a port without port security" \
+    as "$alice" cloud-port-create --net n1 --no-port-security \
+    --security-group web x
+unchanged_since "$T/before" "  ... and none of these changes anything"
+expect_fail 5 "default security group is not deleted" \
+    "the default group is not deleted" as "$alice" cloud-secgroup-delete default
+cloud-secgroup-create -q --description x other0
+as "$alice" cloud-secgroup-create -q ref
+as "$alice" cloud-secgroup-rule-add -q ref --direction ingress --protocol any \
+    --remote-group web
+expect_fail 5 "in use by a rule of group ref" \
+    "a group another's rule names is not deleted" as "$alice" \
+    cloud-secgroup-delete web
+as "$alice" cloud-secgroup-delete -q ref
+expect 0 "once free it is, with its rules" as "$alice" cloud-secgroup-delete web
+check "  ... no rule of it is left" test "$(sqlite3 "$db" "SELECT count(*)
+    FROM security_group_rules r LEFT JOIN security_groups g ON g.id =
+    r.group_id WHERE g.id IS NULL")" = 0
+check "ports are in the default group unless told" test "$(sqlite3 "$db" \
+    "SELECT count(*) FROM ports p WHERE p.port_security AND NOT EXISTS
+    (SELECT 1 FROM port_security_groups g WHERE g.port_id = p.id)")" = 0
+
 # Quotas.
 cloud-quota-set -q --ports 3 demo
 expect_fail 5 "quota" "a port over the project's quota" as "$alice" \

@@ -4,8 +4,11 @@
 # the host through libvirt when the first guest needs it, the guests
 # ping each other across it, and the bridge goes with the last port on
 # the host.  Port security: a guest that takes another IP or MAC is cut
-# off, and one whose port has no port security is not.  All traffic
-# stays on that isolated bridge.
+# off, and one whose port has no port security is not.  Security
+# groups: the default group admits its members; a group's rules are
+# applied to running guests at once, added and removed, by address and
+# by remote group.  All traffic stays on that isolated bridge and a test
+# namespace on it.
 . "${top_srcdir:-.}/tests/lib.sh"
 use_libvirt
 guests_exclusive
@@ -16,7 +19,10 @@ cloud-flavor-create -q m1.tiny --vcpus 1 --ram 128 --disk 1
 cloud-net-create -q n1
 cloud-subnet-create -q --net n1 --cidr 10.77.0.0/24 s1
 br=$(cloud-net-show n1 -f value -c bridge)
+ns=nbt-sg-$$
 cleanup() {
+	ip netns del "$ns" 2>/dev/null
+	ip link del "nbt-s$$a" 2>/dev/null
 	virsh -q net-destroy "$br" >/dev/null 2>&1
 	virsh -q net-undefine "$br" >/dev/null 2>&1
 	libvirt_cleanup
@@ -114,7 +120,13 @@ check "b has its own" wait_for 180 console_has b "NUBES-NET eth0 10.77.0.2/24"
 check "a pings b" wait_for 180 console_has a "NUBES-PING 10.77.0.2 ok"
 check "b pings a" wait_for 180 console_has b "NUBES-PING 10.77.0.10 ok"
 
-# Port security, on by default, and off for a control.
+# Port security, on by default, and off for a control.  ICMP from
+# anywhere to the default group, so that only port security is tested.
+expect 0 "a rule: the default group admits ICMP from anywhere" \
+    cloud-secgroup-rule-add default --direction ingress --protocol icmp \
+    -f value -c direction -c protocol
+out_is "ingress
+icmp" "  ... recorded"
 spoof_script 10.77.0.10 > "$T/udc"
 cloud-port-create -q --net n1 --no-port-security popen
 c=$(cloud-boot --flavor m1.tiny --image tiny --net n1 --user-data-stdin \
@@ -123,8 +135,8 @@ echo "$c" >> "$T/domains"
 d=$(cloud-boot --flavor m1.tiny --image tiny --port popen --user-data-stdin \
     -f value -c id d < "$T/udc")
 echo "$d" >> "$T/domains"
-check "libvirt filters c's traffic by its port" \
-    sh -c "virsh dumpxml nubes-$c | grep -q \"filterref filter='clean-traffic'\""
+check "libvirt filters c's traffic by its port's filter" \
+    sh -c "virsh dumpxml nubes-$c | grep -q \"filterref filter='nubes-port-\""
 check "  ... and not d's, whose port has no port security" \
     sh -c "! virsh dumpxml nubes-$d | grep -q filterref"
 check "c reaches a as itself" \
@@ -141,6 +153,59 @@ check "  ... and from another MAC" \
     wait_for 60 console_has d "NUBES-SPOOF mac passed"
 cloud-server-delete -q c d
 cloud-port-delete -q popen
+
+# Security groups, seen from a namespace on the bridge (10.77.0.250,
+# no port: outside every group).
+ip netns add "$ns" && ip link add "nbt-s$$a" type veth peer name "nbt-s$$b" &&
+    ip link set "nbt-s$$a" master "$br" up &&
+    ip link set "nbt-s$$b" netns "$ns" &&
+    ip netns exec "$ns" ip addr add 10.77.0.250/24 dev "nbt-s$$b" &&
+    ip netns exec "$ns" ip link set "nbt-s$$b" up || {
+	echo "Bail out! cannot make the test's namespace"
+	exit 1
+}
+reaches() {
+	ip netns exec "$ns" ping -c 1 -W 1 "$1" >/dev/null 2>&1
+}
+unreachable() {
+	! reaches "$1" && ! reaches "$1" && ! reaches "$1"
+}
+cloud-secgroup-create -q web
+cloud-secgroup-create -q clients
+cloud-port-create -q --net n1 --fixed-ip 10.77.0.20 --security-group web pe
+e=$(cloud-boot --flavor m1.tiny --image tiny --port pe -f value -c id e)
+echo "$e" >> "$T/domains"
+check "e, in group web with no rules, is up" \
+    wait_for 180 console_has e "NUBES-NET eth0 10.77.0.20/24"
+check "  ... and admits no ping" unreachable 10.77.0.20
+rule=$(cloud-secgroup-rule-add web --direction ingress --protocol icmp \
+    --remote-ip 10.77.0.250/32 -f value -c id)
+check "a rule admitting the namespace: e answers, with no restart" \
+    wait_for 30 reaches 10.77.0.20
+check "  ... a still admits it, by the default group's rule" \
+    reaches 10.77.0.10
+expect 0 "delete the rule" cloud-secgroup-rule-delete "$rule"
+check "  ... e admits no ping again" wait_for 30 unreachable 10.77.0.20
+cloud-secgroup-rule-add -q web --direction ingress --protocol icmp \
+    --remote-group clients
+cloud-secgroup-rule-add -q clients --direction egress --protocol any
+ping_script 10.77.0.20 > "$T/udf"
+f=$(cloud-boot --flavor m1.tiny --image tiny --net n1 --security-group clients \
+    --user-data-stdin -f value -c id f < "$T/udf")
+echo "$f" >> "$T/domains"
+check "f, a new member of clients, which web admits, pings e" \
+    wait_for 180 console_has f "NUBES-PING 10.77.0.20 ok"
+check "  ... the namespace, no member, still cannot" unreachable 10.77.0.20
+expect_fail 5 "in use by" "a group in use is not deleted" \
+    cloud-secgroup-delete clients
+expect_fail 5 "default security group is not deleted" \
+    "nor the default group" cloud-secgroup-delete default
+cloud-server-delete -q e f
+cloud-port-delete -q pe
+check "only a's and b's port filters are left in libvirt" \
+    test "$(virsh -q nwfilter-list | grep -c ' nubes-port-')" = 2
+cloud-secgroup-rule-list --group web -f value -c id | cloud-secgroup-rule-delete -
+expect 0 "then the groups go" cloud-secgroup-delete web clients
 
 expect_fail 5 "in use by server a" "a server's port is not deleted" \
     cloud-port-delete pa
