@@ -37,5 +37,10 @@ int	 policy_check(struct nb *, const char *action,
 	    const char *target_project, const char *owner);
 /* 1 when the caller holds the admin role globally. */
 int	 is_cloud_admin(const struct nb *);
+/*
+ * A list's checks: action allowed on the caller's project, and
+ * --all-projects for cloud admins only (NB_EAUTH).  0 or -1.
+ */
+int	 list_allowed(struct nb *, const char *action, int all_projects);
 
 #endif

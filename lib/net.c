@@ -307,13 +307,8 @@ fail:
 struct table *
 net_list(struct nb *nb, int all_projects)
 {
-	if (policy_check(nb, "network:list", nb->ctx.project_id, NULL) == -1)
+	if (list_allowed(nb, "network:list", all_projects) == -1)
 		return NULL;
-	if (all_projects && !is_cloud_admin(nb)) {
-		nb_seterr(nb, NB_EAUTH, "forbidden: --all-projects is for "
-		    "cloud admins");
-		return NULL;
-	}
 	return db_table(nb, NET_SELECT " WHERE ?1 IS NULL OR n.project_id = ?1"
 	    " OR n.shared OR n.external ORDER BY n.name, n.id", "s",
 	    all_projects ? NULL : nb->ctx.project_id);
@@ -596,13 +591,8 @@ list_on_net(struct nb *nb, const char *action, const char *sql,
 	struct ref	 ref = { 0 };
 	struct table	*t;
 
-	if (policy_check(nb, action, nb->ctx.project_id, NULL) == -1)
+	if (list_allowed(nb, action, all_projects) == -1)
 		return NULL;
-	if (all_projects && !is_cloud_admin(nb)) {
-		nb_seterr(nb, NB_EAUTH, "forbidden: --all-projects is for "
-		    "cloud admins");
-		return NULL;
-	}
 	if (net != NULL && resource_resolve(nb, &res_net, net, &ref) == -1)
 		return NULL;
 	t = db_table(nb, sql, "ss", all_projects ? NULL : nb->ctx.project_id,

@@ -140,3 +140,14 @@ policy_check(struct nb *nb, const char *action, const char *target_project,
 		    " (held globally)" : "");
 	return rv == 1 ? 0 : -1;
 }
+
+int
+list_allowed(struct nb *nb, const char *action, int all_projects)
+{
+	if (policy_check(nb, action, nb->ctx.project_id, NULL) == -1)
+		return -1;
+	if (all_projects && !is_cloud_admin(nb))
+		return nb_seterr(nb, NB_EAUTH, "forbidden: --all-projects is "
+		    "for cloud admins");
+	return 0;
+}

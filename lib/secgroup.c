@@ -154,14 +154,8 @@ secgroup_list(struct nb *nb, int all_projects)
 {
 	char	 def[NB_UUID_LEN + 1];
 
-	if (policy_check(nb, "security_group:list", nb->ctx.project_id,
-	    NULL) == -1)
+	if (list_allowed(nb, "security_group:list", all_projects) == -1)
 		return NULL;
-	if (all_projects && !is_cloud_admin(nb)) {
-		nb_seterr(nb, NB_EAUTH, "forbidden: --all-projects is for "
-		    "cloud admins");
-		return NULL;
-	}
 	/* The project's default group shows as soon as it is looked for. */
 	if (db_begin(nb) == -1 ||
 	    secgroup_default_tx(nb, nb->ctx.project_id, def) == -1 ||

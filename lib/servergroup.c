@@ -78,14 +78,8 @@ server_group_create(struct nb *nb, const char *name, const char *policy)
 struct table *
 server_group_list(struct nb *nb, int all_projects)
 {
-	if (policy_check(nb, "server_group:list", nb->ctx.project_id,
-	    NULL) == -1)
+	if (list_allowed(nb, "server_group:list", all_projects) == -1)
 		return NULL;
-	if (all_projects && !is_cloud_admin(nb)) {
-		nb_seterr(nb, NB_EAUTH, "forbidden: --all-projects is for "
-		    "cloud admins");
-		return NULL;
-	}
 	return db_table(nb, GROUP_SELECT " WHERE ?1 IS NULL OR"
 	    " g.project_id = ?1 ORDER BY g.name", "s",
 	    all_projects ? NULL : nb->ctx.project_id);

@@ -172,13 +172,8 @@ static struct table *
 project_list(struct nb *nb, const char *action, const char *sql,
     int all_projects)
 {
-	if (policy_check(nb, action, nb->ctx.project_id, NULL) == -1)
+	if (list_allowed(nb, action, all_projects) == -1)
 		return NULL;
-	if (all_projects && !is_cloud_admin(nb)) {
-		nb_seterr(nb, NB_EAUTH, "forbidden: --all-projects is for "
-		    "cloud admins");
-		return NULL;
-	}
 	return db_table(nb, sql, "s", all_projects ? NULL :
 	    nb->ctx.project_id);
 }

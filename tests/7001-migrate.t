@@ -53,12 +53,7 @@ cloud-net-create -q mnet
 cloud-subnet-create -q --net mnet --cidr 10.78.0.0/24 msub
 br=$(cloud-net-show mnet -f value -c bridge)
 ip link add "$br" type bridge && ip link set "$br" up &&
-    ip netns add "$ns" &&
-    ip link add "${veth}a" type veth peer name "${veth}b" &&
-    ip link set "${veth}a" master "$br" up &&
-    ip link set "${veth}b" netns "$ns" &&
-    ip netns exec "$ns" ip addr add 10.78.0.250/24 dev "${veth}b" &&
-    ip netns exec "$ns" ip link set "${veth}b" up || {
+    outside_ns "$ns" "$veth" "$br" 10.78.0.250/24 || {
 	echo "Bail out! cannot make the test's bridge and namespace"
 	exit 1
 }

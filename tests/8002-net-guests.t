@@ -156,11 +156,7 @@ cloud-port-delete -q popen
 
 # Security groups, seen from a namespace on the bridge (10.77.0.250,
 # no port: outside every group).
-ip netns add "$ns" && ip link add "nbt-s$$a" type veth peer name "nbt-s$$b" &&
-    ip link set "nbt-s$$a" master "$br" up &&
-    ip link set "nbt-s$$b" netns "$ns" &&
-    ip netns exec "$ns" ip addr add 10.77.0.250/24 dev "nbt-s$$b" &&
-    ip netns exec "$ns" ip link set "nbt-s$$b" up || {
+outside_ns "$ns" "nbt-s$$" "$br" 10.77.0.250/24 || {
 	echo "Bail out! cannot make the test's namespace"
 	exit 1
 }

@@ -126,6 +126,18 @@ wait_for() {
 	done
 }
 
+# outside_ns NS VETH BRIDGE ADDR/LEN: a network namespace on BRIDGE, the
+# "outside" a test pings guests from, through a veth pair: VETHa on the
+# bridge, VETHb in NS with ADDR.  The caller removes NS and VETHa.
+outside_ns() {
+	ip netns add "$1" &&
+	    ip link add "${2}a" type veth peer name "${2}b" &&
+	    ip link set "${2}a" master "$3" up &&
+	    ip link set "${2}b" netns "$1" &&
+	    ip netns exec "$1" ip addr add "$4" dev "${2}b" &&
+	    ip netns exec "$1" ip link set "${2}b" up
+}
+
 # A cloud with admin/secret and ADMIN_TOKEN for the admin.
 bootstrap_cloud() {
 	echo secret | cloud-bootstrap --password-stdin -q ||
