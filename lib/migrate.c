@@ -548,35 +548,60 @@ record(struct nb *nb, const struct move *m, const char *status,
 	return 0;
 }
 
-/* Does the destination see the server's disks already: shared storage? */
+/*
+ * Does host v see volume name of pool (rescanned first: another host
+ * may have made it there)?  Errors are not kept.
+ */
 static int
-sees_disks(struct nb *nb, struct virt *dst, const struct move *m)
+sees(struct nb *nb, struct virt *v, const char *pool, const char *name)
 {
 	struct nb_error	 keep;
-	char		 name[96], *path;
-
-	const char	*pool = m->dst_pool;
-	char		*vpool = NULL;
+	char		*path;
 	int		 seen;
 
 	nb_error_save(nb, &keep);
-	if (m->root_volume != NULL) {
-		/* Booted from a volume: that one is its disk. */
-		volume_pool_name(name, sizeof(name), m->root_volume);
-		if ((vpool = db_text(nb, "SELECT pool FROM volumes WHERE id ="
-		    " ?1", "s", m->root_volume)) == NULL) {
-			nb_error_restore(nb, &keep);
-			return 0;
-		}
-		pool = vpool;
-	} else
-		server_volume(name, sizeof(name), m->ref.id, "disk");
-	virt_pool_refresh(dst, pool);
-	seen = virt_vol_path(dst, pool, name, &path) == 0;
-	if (seen)
+	virt_pool_refresh(v, pool);
+	if ((seen = virt_vol_path(v, pool, name, &path) == 0))
 		free(path);
-	free(vpool);
 	nb_error_restore(nb, &keep);
+	return seen;
+}
+
+/*
+ * A volume pool on the destination, ready for a volume: the default one
+ * made when missing (at its configured path), a type's one there.
+ */
+static int
+pool_ready(struct nb *nb, struct virt *v, const char *pool)
+{
+	char	 fmt[8];
+
+	if (strcmp(pool, conf_get(nb->conf, "volume", "storage_pool",
+	    "nubes-volumes")) == 0)
+		return volume_pool_ensure(nb, v, pool);
+	return virt_pool_vol_format(v, pool, fmt);
+}
+
+/* Does the destination see the server's disk already: shared storage? */
+static int
+sees_disks(struct nb *nb, struct virt *dst, const struct move *m)
+{
+	char	 name[96], *vpool;
+	int	 seen;
+
+	if (m->root_volume == NULL) {
+		server_volume(name, sizeof(name), m->ref.id, "disk");
+		return sees(nb, dst, m->dst_pool, name);
+	}
+	/* Booted from a volume: that one is its disk. */
+	volume_pool_name(name, sizeof(name), m->root_volume);
+	if ((vpool = db_text(nb, "SELECT pool FROM volumes WHERE id = ?1", "s",
+	    m->root_volume)) == NULL) {
+		nb_clearerr(nb);
+		return 0;
+	}
+	seen = sees(nb, dst, vpool, name);
+	free(vpool);
 	return seen;
 }
 
@@ -591,8 +616,7 @@ dest_volumes(struct nb *nb, struct virt *src, struct virt *dst,
     const struct move *m)
 {
 	struct table		*t;
-	const char		*def;
-	char			 name[96], *path;
+	char			 name[96];
 	unsigned long long	 bytes;
 	size_t			 i;
 	int			 rv = -1, seen;
@@ -601,17 +625,11 @@ dest_volumes(struct nb *nb, struct virt *src, struct virt *dst,
 		return 0;
 	if ((t = db_table(nb, volumes_sql, "s", m->ref.id)) == NULL)
 		return -1;
-	def = conf_get(nb->conf, "volume", "storage_pool", "nubes-volumes");
 	for (i = 0; i < t->nrows; i++) {
-		char	**r = &t->cells[i * t->ncols], fmt[8];
+		char	**r = &t->cells[i * t->ncols];
 
 		volume_pool_name(name, sizeof(name), r[0]);
-		virt_pool_refresh(dst, r[1]);
-		seen = virt_vol_path(dst, r[1], name, &path) == 0;
-		nb_clearerr(nb);
-		if (seen)
-			free(path);
-		if (seen != (m->shared == 1)) {
+		if ((seen = sees(nb, dst, r[1], name)) != (m->shared == 1)) {
 			nb_seterr(nb, NB_ECONFLICT, "host '%s' %s volume %s of "
 			    "server '%s' but %s its disk: a move needs its "
 			    "storage all shared or all local", m->dst_name,
@@ -621,9 +639,7 @@ dest_volumes(struct nb *nb, struct virt *src, struct virt *dst,
 		}
 		if (seen)
 			continue;
-		/* The default pool is made when missing; a type's must be. */
-		if ((strcmp(r[1], def) == 0 ? volume_pool_ensure(nb, dst,
-		    r[1]) : virt_pool_vol_format(dst, r[1], fmt)) == -1 ||
+		if (pool_ready(nb, dst, r[1]) == -1 ||
 		    virt_vol_capacity(src, r[1], name, &bytes) == -1 ||
 		    virt_vol_blank(dst, r[1], name, r[2], bytes) == -1)
 			goto out;
@@ -942,16 +958,10 @@ out:
 static int
 sees_config(struct nb *nb, struct virt *dst, const struct move *m)
 {
-	char	 name[96], *path;
-	int	 seen;
+	char	 name[96];
 
 	server_volume(name, sizeof(name), m->ref.id, "config");
-	virt_pool_refresh(dst, m->dst_pool);
-	seen = virt_vol_path(dst, m->dst_pool, name, &path) == 0;
-	if (seen)
-		free(path);
-	nb_clearerr(nb);
-	return seen;
+	return sees(nb, dst, m->dst_pool, name);
 }
 
 /* Does the destination see every volume of the server (shared pools)? */
@@ -959,24 +969,17 @@ static int
 sees_volumes(struct nb *nb, struct virt *dst, const struct move *m)
 {
 	struct table	*t;
-	const char	*def;
-	char		 name[96], *path;
+	char		 name[96];
 	size_t		 i;
 	int		 all = 1;
 
 	if ((t = db_table(nb, volumes_sql, "s", m->ref.id)) == NULL)
 		return 0;
-	def = conf_get(nb->conf, "volume", "storage_pool", "nubes-volumes");
 	for (i = 0; i < t->nrows && all; i++) {
 		volume_pool_name(name, sizeof(name), t->cells[i * t->ncols]);
-		/* The default pool, at its path: shared when that is. */
-		if (strcmp(t->cells[i * t->ncols + 1], def) == 0)
-			(void)volume_pool_ensure(nb, dst,
-			    t->cells[i * t->ncols + 1]);
-		virt_pool_refresh(dst, t->cells[i * t->ncols + 1]);
-		if ((all = virt_vol_path(dst, t->cells[i * t->ncols + 1], name,
-		    &path) == 0))
-			free(path);
+		/* The default pool at its path is shared when that is. */
+		all = pool_ready(nb, dst, t->cells[i * t->ncols + 1]) == 0 &&
+		    sees(nb, dst, t->cells[i * t->ncols + 1], name);
 	}
 	table_free(t);
 	nb_clearerr(nb);

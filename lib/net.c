@@ -83,11 +83,7 @@ cidr_parse(struct nb *nb, const char *what, const char *s, uint32_t *first,
 	return 0;
 }
 
-/*
- * A delete refused while something uses the row: sql lists the users
- * of id as one text; with one, NB_ECONFLICT "what '%s' USERS; hint".
- */
-static int
+int
 refuse_in_use(struct nb *nb, const char *sql, const char *id,
     const char *what, const char *name, const char *has, const char *hint)
 {
@@ -95,8 +91,9 @@ refuse_in_use(struct nb *nb, const char *sql, const char *id,
 
 	if ((users = db_text(nb, sql, "s", id)) == NULL)
 		return nb->errcode == 0 ? 0 : -1;
-	nb_seterr(nb, NB_ECONFLICT, "%s '%s' %s%s; %s", what,
-	    *name != '\0' ? name : id, has, users, hint);
+	nb_seterr(nb, NB_ECONFLICT, "%s '%s' %s%s%s%s", what,
+	    *name != '\0' ? name : id, has, users, hint != NULL ? "; " : "",
+	    hint != NULL ? hint : "");
 	free(users);
 	return -1;
 }

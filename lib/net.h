@@ -79,6 +79,16 @@ int		 port_delete_tx(struct nb *, const char *id);
 /* Delete a port not in use by a server; its addresses go back. */
 int		 port_delete(struct nb *, const char *port);
 
+/*
+ * A delete refused while something uses the row: sql lists the users of
+ * id as one text; with one, NB_ECONFLICT "WHAT 'NAME' HAS USERS; HINT"
+ * (the id when the name is empty; no hint when NULL).  0 when nothing
+ * uses it, or -1.
+ */
+int		 refuse_in_use(struct nb *, const char *sql, const char *id,
+		    const char *what, const char *name, const char *has,
+		    const char *hint);
+
 /* Security groups (secgroup.c); applying them is netvirt.c's. */
 struct table	*secgroup_create(struct nb *, const char *name,
 		    const char *description);

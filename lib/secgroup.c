@@ -30,24 +30,16 @@ static const char group_show_sql[] = GROUP_SELECT " WHERE g.id = ?1";
 static int
 group_delete_check(struct nb *nb, const char *id, const char *name)
 {
-	char	*users;
-
 	if (strcmp(name, "default") == 0)
 		return nb_seterr(nb, NB_ECONFLICT, "the default security "
 		    "group is not deleted");
-	users = db_text(nb, "SELECT group_concat(what, ', ') FROM (SELECT"
+	return refuse_in_use(nb, "SELECT group_concat(what, ', ') FROM (SELECT"
 	    " 'port ' || ifnull(nullif(p.name, ''), p.id) AS what FROM"
 	    " port_security_groups s JOIN ports p ON p.id = s.port_id WHERE"
 	    " s.group_id = ?1 UNION ALL SELECT 'a rule of group ' || g.name"
 	    " FROM security_group_rules r JOIN security_groups g ON g.id ="
 	    " r.group_id WHERE r.remote_group_id = ?1 AND r.group_id <> ?1"
-	    " LIMIT 10)", "s", id);
-	if (users == NULL)
-		return nb->errcode == 0 ? 0 : -1;
-	nb_seterr(nb, NB_ECONFLICT, "security group '%s' is in use by %s",
-	    name, users);
-	free(users);
-	return -1;
+	    " LIMIT 10)", id, "security group", name, "is in use by ", NULL);
 }
 
 const struct resource res_secgroup = {
