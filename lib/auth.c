@@ -108,6 +108,7 @@ auth_password(struct nb *nb, const char *user, const char *password,
 			hash = xstrdup(db_col_text(s, 3));
 		if (!db_col_isnull(s, 4))
 			defproj = xstrdup(db_col_text(s, 4));
+		ctx->valid_after = (time_t)db_col_int(s, 5);
 	}
 	db_finalize(s);
 	if (hash == NULL) {
@@ -180,7 +181,8 @@ auth_token(struct nb *nb, const char *text, struct nb_ctx *ctx)
 		    db_col_text(s, db_col_int(s, 1) ? 3 : 0));
 		goto out;
 	}
-	if (t.issued_at < (time_t)db_col_int(s, 2)) {
+	ctx->valid_after = (time_t)db_col_int(s, 2);
+	if (t.issued_at < ctx->valid_after) {
 		nb_seterr(nb, NB_EAUTH, "the token has been revoked: the "
 		    "user's password changed after it was issued");
 		goto out;
@@ -224,7 +226,14 @@ auth_issue(struct nb *nb, struct nb_ctx *ctx)
 	strlcpy(t.user_id, ctx->user_id, sizeof(t.user_id));
 	strlcpy(t.project_id, ctx->project_id, sizeof(t.project_id));
 	t.roles = ctx->roles;
+	/*
+	 * A password change revokes the tokens issued before the next
+	 * second (tokens_valid_after): one of the new password, made in the
+	 * same second, counts from that second.
+	 */
 	t.issued_at = time(NULL);
+	if (t.issued_at < ctx->valid_after)
+		t.issued_at = ctx->valid_after;
 	t.expires_at = t.issued_at + ttl;
 	/* A token traded for a new one lends it its expiry, as Keystone. */
 	if (ctx->token_id[0] != '\0' && ctx->expires_at < t.expires_at)

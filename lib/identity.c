@@ -192,7 +192,7 @@ static const char user_update_sql[] =
     "   ELSE ?6 END,"
     " password_hash = ifnull(?7, password_hash),"
     " tokens_valid_after = CASE WHEN ?7 IS NULL THEN tokens_valid_after"
-    "   ELSE ?8 END,"
+    "   ELSE ?8 + 1 END,"
     " updated_at = ?8 WHERE id = ?1";
 
 struct table *
@@ -587,7 +587,7 @@ bootstrap(struct nb *nb, const struct bootstrap_spec *b)
 	    "INSERT INTO users (id, name, password_hash, default_project_id,"
 	    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)";
 	static const char reset_sql[] =
-	    "UPDATE users SET password_hash = ?2, tokens_valid_after = ?3,"
+	    "UPDATE users SET password_hash = ?2, tokens_valid_after = ?3 + 1,"
 	    " enabled = 1, updated_at = ?3 WHERE id = ?1";
 	static const char result_sql[] =
 	    "SELECT u.id AS admin_user_id, u.name AS admin_user,"

@@ -44,6 +44,8 @@ struct nb_ctx {
 	unsigned int	 roles;			/* ROLE_* on project or global */
 	unsigned int	 global_roles;		/* ROLE_* held globally */
 	time_t		 expires_at;		/* of the token, if any */
+	/* Tokens issued before this second are revoked (a new password). */
+	time_t		 valid_after;
 	int		 authenticated;
 };
 
