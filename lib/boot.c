@@ -29,6 +29,7 @@
 #include "scheduler.h"
 #include "server.h"
 #include "serverhost.h"
+#include "net.h"
 #include "virt.h"
 #include "volume.h"
 
@@ -1103,6 +1104,8 @@ config_drive_upload(struct nb *nb, struct virt *v, const char *pool,
 		m.gateway = nic.gateway;
 		m.dns = nic.dns;
 		m.ndns = nic.ndns;
+		m.mtu = nic.mtu;
+		m.dhcp = nic.dhcp;
 	}
 	if (configdrive_build(nb, &m, tmpdir, isofile) == -1 ||
 	    stat(isofile, &st) == -1)
@@ -1543,7 +1546,7 @@ server_delete(struct nb *nb, const char *server)
 	struct stmt	*st;
 	struct virt	*v = NULL;
 	struct server_nic nic = { 0 };
-	struct table	*groups = NULL;
+	struct table	*groups = NULL, *fip_routers = NULL;
 	char		 claim[NB_CLAIM_LEN], *uri = NULL, *pool = NULL;
 	char		*host_id = NULL;
 	int		 rc, rv = -1;
@@ -1576,6 +1579,7 @@ server_delete(struct nb *nb, const char *server)
 	    " 'deleting', claim = ?2 WHERE id = ?1", "ss", ref.id,
 	    claim) == -1 || server_nic_load(nb, ref.id, &nic) == -1 ||
 	    (groups = server_secgroups(nb, ref.id)) == NULL ||
+	    (fip_routers = ports_fip_routers(nb, ref.id)) == NULL ||
 	    db_commit(nb) == -1)
 		goto fail;
 	if (uri != NULL) {
@@ -1620,6 +1624,11 @@ server_delete(struct nb *nb, const char *server)
 	if (v != NULL && nic.port_id != NULL)
 		virt_nwfilter_undefine(v, nic.filter);
 	host_net_prune(nb, v, host_id, nic.bridge);
+	/* Its floating IPs are free: no NAT to its address any more. */
+	routers_apply(nb, fip_routers);
+	/* Its DHCP server no longer hands out its address. */
+	if (nic.subnet_id != NULL)
+		(void)dhcp_refresh(nb, nic.subnet_id);
 	/* Groups whose rules named its groups no longer admit it. */
 	(void)secgroups_apply(nb, groups);
 	nb_clearerr(nb);
@@ -1631,6 +1640,7 @@ out:
 	virt_close(v);
 	server_nic_free(&nic);
 	table_free(groups);
+	table_free(fip_routers);
 	free(uri);
 	free(pool);
 	free(host_id);

@@ -91,8 +91,14 @@ configdrive_network_json(const struct guest_meta *m)
 	buf_puts(&b, "{\"links\": [{\"id\": \"tap0\", \"type\": \"phy\", "
 	    "\"ethernet_mac_address\": ");
 	out_json_string(&b, m->mac);
-	buf_puts(&b, ", \"mtu\": 1500}], \"networks\": [");
-	if (m->ip != NULL) {
+	buf_printf(&b, ", \"mtu\": %lld}], \"networks\": [",
+	    m->mtu > 0 ? m->mtu : 1500);
+	if (m->ip != NULL && m->dhcp)
+		/* The subnet's DHCP server gives the address (Nova's way). */
+		buf_puts(&b, "{\"id\": \"network0\", \"type\": "
+		    "\"ipv4_dhcp\", \"link\": \"tap0\", \"network_id\": "
+		    "\"network0\"}");
+	else if (m->ip != NULL) {
 		buf_puts(&b, "{\"id\": \"network0\", \"type\": \"ipv4\", "
 		    "\"link\": \"tap0\"");
 		json_member(&b, "ip_address", m->ip);

@@ -33,6 +33,8 @@ struct guest_meta {
 	const char	*mac, *ip, *netmask, *gateway;
 	const char *const *dns;			/* name server addresses */
 	size_t		 ndns;
+	long long	 mtu;			/* 0: 1500 */
+	int		 dhcp;			/* ipv4_dhcp, as Nova writes */
 };
 
 /*

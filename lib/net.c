@@ -116,14 +116,78 @@ static const char net_show_sql[] = NET_SELECT " WHERE n.id = ?1";
 #define NET_SCOPE \
     "(project_id = ?2 OR shared OR external)"
 
+/* Inside the delete's transaction: a subnet's DHCP ports go with it. */
+static int
+dhcp_ports_drop_tx(struct nb *nb, const char *where, const char *id)
+{
+	struct table	*t;
+	char		*sql;
+	size_t		 i;
+	int		 rv = 0;
+
+	xasprintf(&sql, "SELECT id FROM ports WHERE device_owner ="
+	    " 'network:dhcp' AND %s", where);
+	t = db_table(nb, sql, "s", id);
+	free(sql);
+	if (t == NULL)
+		return -1;
+	for (i = 0; i < t->nrows && rv == 0; i++)
+		rv = port_delete_tx(nb, t->cells[i]);
+	table_free(t);
+	return rv;
+}
+
+/*
+ * The subnets whose DHCP servers a network's deletion ends, and its
+ * bridge, kept from the check (inside the transaction) to after the
+ * commit.  One deletion at a time in a process.
+ */
+static struct table	*gone_subnets, *gone_bridge;
+
 static int
 net_delete_check(struct nb *nb, const char *id, const char *name)
 {
-	return refuse_in_use(nb, "SELECT group_concat(ifnull(nullif(name,"
+	if (refuse_in_use(nb, "SELECT group_concat(r.name, ', ') FROM routers"
+	    " r WHERE r.external_net_id = ?1 OR r.id IN (SELECT device_id FROM"
+	    " ports WHERE network_id = ?1 AND device_owner ="
+	    " 'network:router_interface')", id, "network", name, "is on "
+	    "routers: ", "take it off them first") == -1 ||
+	    refuse_in_use(nb, "SELECT group_concat(address, ', ') FROM"
+	    " floating_ips WHERE network_id = ?1", id, "network", name,
+	    "has floating IPs: ", "delete them first") == -1 ||
+	    refuse_in_use(nb, "SELECT group_concat(ifnull(nullif(name,"
 	    " ''), id) || ifnull(' (server ' || device_id || ')', ''), ', ')"
-	    " FROM (SELECT * FROM ports WHERE network_id = ?1 ORDER BY name"
-	    " LIMIT 10)", id, "network", name, "has ports: ",
-	    "delete them first");
+	    " FROM (SELECT * FROM ports WHERE network_id = ?1 AND"
+	    " device_owner IS NOT 'network:dhcp' ORDER BY name LIMIT 10)", id,
+	    "network", name, "has ports: ", "delete them first") == -1)
+		return -1;
+	table_free(gone_subnets);
+	table_free(gone_bridge);
+	gone_bridge = NULL;
+	if ((gone_subnets = db_table(nb, "SELECT id FROM subnets WHERE"
+	    " network_id = ?1", "s", id)) == NULL ||
+	    (gone_bridge = db_table(nb, "SELECT bridge, type, physical_net"
+	    " FROM networks WHERE id = ?1", "s", id)) == NULL)
+		return -1;
+	return dhcp_ports_drop_tx(nb, "network_id = ?1", id);
+}
+
+static void
+net_after_delete(struct nb *nb, const char *id)
+{
+	size_t	 i;
+
+	(void)id;
+	for (i = 0; gone_subnets != NULL && i < gone_subnets->nrows; i++)
+		(void)dhcp_remove(nb, gone_subnets->cells[i]);
+	table_free(gone_subnets);
+	gone_subnets = NULL;
+	if (gone_bridge != NULL && gone_bridge->nrows == 1)
+		(void)dp_bridge_remove(nb, gone_bridge->cells[0],
+		    gone_bridge->cells[1], gone_bridge->cells[2]);
+	table_free(gone_bridge);
+	gone_bridge = NULL;
+	nb_clearerr(nb);
 }
 
 const struct resource res_net = {
@@ -134,6 +198,7 @@ const struct resource res_net = {
 	.show_sql = net_show_sql,
 	.scope_sql = NET_SCOPE,
 	.delete_check = net_delete_check,
+	.after_delete = net_after_delete,
 };
 
 /* Physical network names of [network] physical_interface_mappings. */
@@ -330,11 +395,26 @@ static const char subnet_show_sql[] = SUBNET_SELECT " WHERE s.id = ?1";
 static int
 subnet_delete_check(struct nb *nb, const char *id, const char *name)
 {
-	return refuse_in_use(nb, "SELECT group_concat(i.ip || ' (port ' ||"
+	if (refuse_in_use(nb, "SELECT r.name FROM router_interfaces ri JOIN"
+	    " routers r ON r.id = ri.router_id WHERE ri.subnet_id = ?1", id,
+	    "subnet", name, "is on router ", "take it off with "
+	    "cloud-router-remove-subnet first") == -1 ||
+	    refuse_in_use(nb, "SELECT group_concat(i.ip || ' (port ' ||"
 	    " ifnull(nullif(p.name, ''), p.id) || ')', ', ') FROM (SELECT *"
 	    " FROM port_ips WHERE subnet_id = ?1 ORDER BY address LIMIT 10) i"
-	    " JOIN ports p ON p.id = i.port_id", id, "subnet", name,
-	    "has addresses in use: ", "delete those ports first");
+	    " JOIN ports p ON p.id = i.port_id WHERE p.device_owner IS NOT"
+	    " 'network:dhcp'", id, "subnet", name, "has addresses in use: ",
+	    "delete those ports first") == -1)
+		return -1;
+	return dhcp_ports_drop_tx(nb, "device_id = ?1", id);
+}
+
+static void
+subnet_after_delete(struct nb *nb, const char *id)
+{
+	(void)dhcp_remove(nb, id);
+	(void)dp_prune(nb, NULL);
+	nb_clearerr(nb);
 }
 
 const struct resource res_subnet = {
@@ -343,6 +423,7 @@ const struct resource res_subnet = {
 	.name_col = "name",
 	.project_col = "project_id",
 	.show_sql = subnet_show_sql,
+	.after_delete = subnet_after_delete,
 	.scope_sql = "(project_id = ?2 OR EXISTS (SELECT 1 FROM networks n"
 	    " WHERE n.id = subnets.network_id AND (n.shared OR n.external)))",
 	.delete_check = subnet_delete_check,
@@ -625,6 +706,21 @@ static const char port_show_sql[] = PORT_SELECT " WHERE p.id = ?1";
 static int
 port_delete_check(struct nb *nb, const char *id, const char *name)
 {
+	char	*owner;
+
+	if ((owner = db_text(nb, "SELECT device_owner FROM ports WHERE id = ?1"
+	    " AND device_owner LIKE 'network:%'", "s", id)) != NULL) {
+		nb_seterr(nb, NB_ECONFLICT, "port '%s' is %s: it goes with "
+		    "what made it (cloud-router-remove-subnet, "
+		    "cloud-router-set, cloud-fip-delete, cloud-subnet-delete)",
+		    name, strcmp(owner, "network:dhcp") == 0 ? "a DHCP "
+		    "server's" : strcmp(owner, "network:floatingip") == 0 ?
+		    "a floating IP's" : "a router's leg");
+		free(owner);
+		return -1;
+	}
+	if (nb->errcode != 0)
+		return -1;
 	return refuse_in_use(nb, "SELECT s.name || ' (' || s.id || ')' FROM"
 	    " ports p JOIN servers s ON s.id = p.device_id WHERE p.id = ?1"
 	    " AND p.device_owner LIKE 'compute:%'", id, "port", name,
@@ -822,6 +918,18 @@ port_subnet(struct nb *nb, const struct port_spec *s, const char *net_id,
 	return sub->name == NULL ? -1 : 0;
 }
 
+/*
+ * Is the port's fixed IP its subnet's gateway, for a router's leg?  It
+ * is outside the pools; UNIQUE (subnet, address) keeps it one port's.
+ */
+static int
+gateway_of(struct nb *nb, const struct port_spec *s, const char *subnet)
+{
+	return s->infrastructure && s->fixed_ip != NULL && db_int(nb, 0,
+	    "SELECT count(*) FROM subnets WHERE id = ?1 AND gateway = ?2",
+	    "ss", subnet, s->fixed_ip) > 0;
+}
+
 int
 port_create_tx(struct nb *nb, const struct port_spec *s,
     char id[NB_UUID_LEN + 1])
@@ -840,7 +948,8 @@ port_create_tx(struct nb *nb, const struct port_spec *s,
 	if (resource_authorize(nb, &res_net, "use", s->net, &net) == -1)
 		goto out;
 	/* An external network that is not shared is the routers' and FIPs'. */
-	if (!is_cloud_admin(nb) && db_int(nb, 0, "SELECT count(*) FROM"
+	if (!s->infrastructure && !is_cloud_admin(nb) && db_int(nb, 0,
+	    "SELECT count(*) FROM"
 	    " networks WHERE id = ?1 AND project_id <> ?2 AND NOT shared",
 	    "ss", net.id, nb->ctx.project_id) > 0) {
 		nb_seterr(nb, NB_EAUTH, "forbidden: network '%s' is another "
@@ -848,8 +957,8 @@ port_create_tx(struct nb *nb, const struct port_spec *s,
 		    "admins", net.name);
 		goto out;
 	}
-	if (mac_choose(nb, s->mac, mac) == -1 ||
-	    quota_check(nb, nb->ctx.project_id, "ports", 1) == -1)
+	if (mac_choose(nb, s->mac, mac) == -1 || (!s->infrastructure &&
+	    quota_check(nb, nb->ctx.project_id, "ports", 1) == -1))
 		goto out;
 	uuid_generate(id);
 	snprintf(msg, sizeof(msg), "MAC %s is taken by another port", mac);
@@ -878,7 +987,8 @@ port_create_tx(struct nb *nb, const struct port_spec *s,
 	}
 	if (nsub > 0) {
 		if (port_subnet(nb, s, net.id, net.name, a, &sub) == -1 ||
-		    (s->fixed_ip != NULL ? ip_take(nb, sub.id, sub.name, a) :
+		    (s->fixed_ip != NULL ? (!gateway_of(nb, s, sub.id) &&
+		    ip_take(nb, sub.id, sub.name, a) == -1 ? -1 : 0) :
 		    ip_next(nb, sub.id, sub.name, &a)) == -1 ||
 		    db_exec(nb, NULL, "INSERT INTO port_ips VALUES (?1, ?2, ?3,"
 		    " ?4)", "ssis", id, sub.id, (long long)a,
@@ -890,6 +1000,21 @@ out:
 	ref_release(&net);
 	ref_release(&sub);
 	return rv;
+}
+
+/* The DHCP servers of the port's subnets hand out what it has now. */
+static void
+ports_dhcp_refresh(struct nb *nb, const char *port_id)
+{
+	struct table	*t;
+	size_t		 i;
+
+	if ((t = db_table(nb, "SELECT subnet_id FROM port_ips WHERE port_id ="
+	    " ?1", "s", port_id)) != NULL)
+		for (i = 0; i < t->nrows; i++)
+			(void)dhcp_refresh(nb, t->cells[i]);
+	table_free(t);
+	nb_clearerr(nb);
 }
 
 struct table *
@@ -907,6 +1032,7 @@ port_create(struct nb *nb, const struct port_spec *s)
 		    s->name : s->net);
 		return NULL;
 	}
+	ports_dhcp_refresh(nb, id);
 	return db_table(nb, port_show_sql, "s", id);
 }
 
@@ -916,8 +1042,11 @@ port_delete_tx(struct nb *nb, const char *id)
 	struct table	*ips;
 	size_t		 i;
 
-	if ((ips = db_table(nb, "SELECT subnet_id, address FROM port_ips"
-	    " WHERE port_id = ?1", "s", id)) == NULL)
+	/* A gateway's address, outside the pools, goes back to no pool. */
+	if ((ips = db_table(nb, "SELECT i.subnet_id, i.address FROM port_ips i"
+	    " WHERE i.port_id = ?1 AND EXISTS (SELECT 1 FROM subnet_pools p"
+	    " WHERE p.subnet_id = i.subnet_id AND p.first <= i.address AND"
+	    " p.last >= i.address)", "s", id)) == NULL)
 		return -1;
 	for (i = 0; i < ips->nrows; i++)
 		if (ip_release(nb, ips->cells[i * 2],
@@ -926,7 +1055,11 @@ port_delete_tx(struct nb *nb, const char *id)
 			return -1;
 		}
 	table_free(ips);
-	return db_exec(nb, NULL, "DELETE FROM port_ips WHERE port_id = ?1",
+	/* Its floating IPs stay the project's, unbound (as Neutron). */
+	return db_exec(nb, NULL, "UPDATE floating_ips SET fixed_port_id ="
+	    " NULL, fixed_ip = NULL, router_id = NULL WHERE fixed_port_id ="
+	    " ?1", "s", id) == -1 ||
+	    db_exec(nb, NULL, "DELETE FROM port_ips WHERE port_id = ?1",
 	    "s", id) == -1 || db_exec(nb, NULL, "DELETE FROM ports WHERE"
 	    " id = ?1", "s", id) == -1 ? -1 : 0;
 }
@@ -935,17 +1068,30 @@ int
 port_delete(struct nb *nb, const char *port)
 {
 	struct ref	 ref = { 0 };
+	struct table	*subnets = NULL, *routers = NULL;
+	size_t		 i;
 
 	if (db_begin(nb) == -1 ||
 	    resource_authorize(nb, &res_port, "delete", port, &ref) == -1 ||
 	    port_delete_check(nb, ref.id, ref.name) == -1 ||
+	    (subnets = db_table(nb, "SELECT subnet_id FROM port_ips WHERE"
+	    " port_id = ?1", "s", ref.id)) == NULL ||
+	    (routers = ports_fip_routers(nb, ref.id)) == NULL ||
 	    port_delete_tx(nb, ref.id) == -1 ||
 	    event_record(nb, "port:delete", "port", ref.id, ref.name, 1,
 	    NULL) == -1 || db_commit(nb) == -1) {
 		event_failed(nb, "port:delete", "port", port);
+		table_free(subnets);
+		table_free(routers);
 		ref_release(&ref);
 		return -1;
 	}
+	for (i = 0; i < subnets->nrows; i++)
+		(void)dhcp_refresh(nb, subnets->cells[i]);
+	routers_apply(nb, routers);
+	nb_clearerr(nb);
+	table_free(subnets);
+	table_free(routers);
 	ref_release(&ref);
 	return 0;
 }

@@ -62,6 +62,12 @@ struct port_spec {
 	/* Security groups; none: the project's default group. */
 	const char *const *groups;
 	size_t		 ngroups;
+	/*
+	 * A router's leg, a DHCP server or a floating IP: not counted in
+	 * the port quota, allowed on another project's external network,
+	 * and given the subnet's gateway address outside its pools.
+	 */
+	int		 infrastructure;
 };
 struct table	*port_create(struct nb *, const struct port_spec *);
 /*
@@ -112,5 +118,66 @@ struct table	*secgroup_rule_list(struct nb *, const char *group);
 /* Inside a write transaction: the port's groups (none: default). */
 int		 port_groups_set_tx(struct nb *, const char *port_id,
 		    const char *const *groups, size_t n);
+
+/*
+ * Routers and floating IPs (router.c): records, then router_apply() of
+ * the routers they touch.
+ */
+extern const struct resource	 res_router, res_fip;
+struct table	*router_create(struct nb *, const char *name,
+		    const char *external_net, int no_snat);
+struct table	*router_list(struct nb *, int all_projects);
+struct table	*router_show(struct nb *, const char *router);
+/* external_net NULL: clear the gateway.  snat: -1 unchanged, 0, 1. */
+int		 router_set(struct nb *, const char *router,
+		    const char *external_net, int clear, int snat);
+int		 router_add_subnet(struct nb *, const char *router,
+		    const char *subnet);
+int		 router_remove_subnet(struct nb *, const char *router,
+		    const char *subnet);
+int		 router_delete(struct nb *, const char *router);
+struct table	*fip_create(struct nb *, const char *net, const char *address);
+struct table	*fip_list(struct nb *, int all_projects);
+/* target: a port, or a server (its first port). */
+int		 fip_associate(struct nb *, const char *fip, const char *target);
+int		 fip_disassociate(struct nb *, const char *fip);
+int		 fip_delete(struct nb *, const char *fip);
+/*
+ * The routers of the floating IPs bound to the device's ports (a
+ * server's), or to the port, before they go: port_delete_tx() unbinds
+ * the floating IPs, routers_apply() after the commit ends their NAT.
+ */
+struct table	*ports_fip_routers(struct nb *, const char *device_or_port);
+/* router_apply() for each id of the table; errors dropped. */
+void		 routers_apply(struct nb *, const struct table *);
+
+/*
+ * dataplane.c: networks, routers and DHCP in this machine's kernel (the
+ * network node).  Each apply is idempotent and makes the kernel match
+ * the database; each removal leaves no device, namespace, table or
+ * process behind.
+ */
+/* prefix, then id's first 8 and 3 more characters: ≤ 15 in all. */
+void		 dp_name(char out[16], const char *prefix, const char *id);
+/* The network's bridge here, with its uplink (flat, vlan, vxlan). */
+int		 dp_bridge_ensure(struct nb *, const char *net_id);
+/* Remove a deleted network's bridge here, and its uplink. */
+int		 dp_bridge_remove(struct nb *, const char *bridge,
+		    const char *type, const char *physnet);
+/* Remove bridges here nothing needs: net_id's, or any (NULL). */
+int		 dp_prune(struct nb *, const char *net_id);
+int		 router_apply(struct nb *, const char *router_id);
+int		 router_unapply(struct nb *, const char *router_id);
+/* The subnet's DHCP server, made, refreshed, or removed (DHCP off). */
+int		 dhcp_apply(struct nb *, const char *subnet_id);
+/* dhcp_apply() when the subnet's server runs: its hosts changed. */
+int		 dhcp_refresh(struct nb *, const char *subnet_id);
+int		 dhcp_remove(struct nb *, const char *subnet_id);
+/*
+ * Remove nubes-named router and DHCP namespaces, DHCP servers and
+ * bridges here that this database does not know, adding a row (what,
+ * name, result) to rep for each.
+ */
+int		 dp_sweep(struct nb *, struct table *rep);
 
 #endif

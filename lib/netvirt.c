@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nubes.h"
 #include "auth.h"
@@ -24,7 +25,7 @@
 
 static const char nic_sql[] =
     "SELECT n.bridge, p.mac, i.ip, s.cidr, s.gateway, s.dns, n.mtu, n.type,"
-    " n.name, p.port_security, p.id FROM ports p"
+    " n.name, p.port_security, p.id, n.id, i.subnet_id, s.dhcp FROM ports p"
     " JOIN networks n ON n.id = p.network_id"
     " LEFT JOIN port_ips i ON i.port_id = p.id"
     " LEFT JOIN subnets s ON s.id = i.subnet_id"
@@ -56,6 +57,10 @@ server_nic_load(struct nb *nb, const char *id, struct server_nic *nic)
 	nic->net = nic->row->cells[8];
 	nic->port_security = strcmp(nic->row->cells[9], "1") == 0;
 	nic->port_id = nic->row->cells[10];
+	nic->net_id = nic->row->cells[11];
+	nic->subnet_id = nic->row->cells[12];
+	nic->dhcp = nic->row->cells[13] != NULL &&
+	    strcmp(nic->row->cells[13], "1") == 0;
 	snprintf(nic->filter, sizeof(nic->filter), "nubes-port-%s",
 	    nic->port_id);
 	if (cidr != NULL && (p = strchr(cidr, '/')) != NULL) {
@@ -143,6 +148,11 @@ port_filter_xml(struct nb *nb, const struct server_nic *nic)
 	buf_puts(&b, "  <rule action='accept' direction='inout' "
 	    "priority='100'>\n    <all state='ESTABLISHED,RELATED'/>\n"
 	    "  </rule>\n");
+	/* Its own DHCP exchange always works (DESIGN.md 2). */
+	buf_puts(&b, "  <rule action='accept' direction='out' priority='110'>"
+	    "\n    <udp srcportstart='68' dstportstart='67'/>\n  </rule>\n"
+	    "  <rule action='accept' direction='in' priority='110'>\n"
+	    "    <udp srcportstart='67' dstportstart='68'/>\n  </rule>\n");
 	for (i = 0; i < rules->nrows; i++) {
 		char	**r = &rules->cells[i * rules->ncols];
 
@@ -181,6 +191,25 @@ port_filter_define(struct nb *nb, struct virt *v,
 }
 
 int
+uri_is_local(const char *uri)
+{
+	const char	*h, *end, *at;
+	size_t		 n;
+
+	if ((h = strstr(uri, "://")) == NULL)
+		return 1;
+	h += 3;
+	end = h + strcspn(h, "/?");
+	if ((at = memchr(h, '@', end - h)) != NULL)
+		h = at + 1;
+	n = (size_t)(end - h);
+	if (n > 0 && *h != '[')
+		n = strcspn(h, ":/?");
+	return n == 0 || (n == 9 && strncmp(h, "localhost", 9) == 0) ||
+	    strncmp(h, "127.", 4) == 0 || strncmp(h, "[::1]", 5) == 0;
+}
+
+int
 server_nets_ensure(struct nb *nb, struct virt *v, const char *id)
 {
 	struct server_nic	 nic;
@@ -188,9 +217,12 @@ server_nets_ensure(struct nb *nb, struct virt *v, const char *id)
 
 	if ((rc = server_nic_load(nb, id, &nic)) <= 0)
 		return rc;
-	rc = virt_net_ensure(v, nic.bridge, nic.mtu) == 0 &&
-	    (!nic.port_security || port_filter_define(nb, v, &nic) == 0) ?
-	    0 : -1;
+	/* Here the bridge is made with its uplink; libvirt then uses it. */
+	rc = (!uri_is_local(virt_uri(v)) ||
+	    dp_bridge_ensure(nb, nic.net_id) == 0) &&
+	    virt_net_ensure(v, nic.bridge, nic.mtu) == 0 &&
+	    (!nic.port_security || port_filter_define(nb, v, &nic) == 0) &&
+	    (!nic.dhcp || dhcp_apply(nb, nic.subnet_id) == 0) ? 0 : -1;
 	server_nic_free(&nic);
 	return rc;
 }
@@ -278,8 +310,11 @@ host_net_prune(struct nb *nb, struct virt *v, const char *host_id,
 	nb_error_save(nb, &keep);
 	if (db_int(nb, 1, "SELECT count(*) FROM ports p JOIN networks n"
 	    " ON n.id = p.network_id WHERE n.bridge = ?1 AND p.host_id = ?2",
-	    "ss", bridge, host_id) == 0)
+	    "ss", bridge, host_id) == 0) {
 		(void)virt_net_remove(v, bridge);
+		if (uri_is_local(virt_uri(v)))
+			(void)dp_prune(nb, NULL);
+	}
 	nb_error_restore(nb, &keep);
 }
 
@@ -291,7 +326,7 @@ server_port_bind(struct nb *nb, const char *server_id, const char *host_id,
 	struct port_spec	 ps;
 	struct ref		 ref = { 0 };
 	char			 pid[NB_UUID_LEN + 1], *type = NULL;
-	char			*owner = NULL;
+	char			*owner = NULL, *uri = NULL;
 	int			 rv = -1;
 
 	if (port != NULL) {
@@ -318,11 +353,23 @@ server_port_bind(struct nb *nb, const char *server_id, const char *host_id,
 	if ((type = db_text(nb, "SELECT n.type FROM ports p JOIN networks n ON"
 	    " n.id = p.network_id WHERE p.id = ?1", "s", pid)) == NULL)
 		goto out;
-	if (strcmp(type, "local") != 0) {
-		nb_seterr(nb, NB_ECONFLICT, "the network of port %s is %s: this "
-		    "release wires servers to local networks only", pid, type);
+	if (strcmp(type, "vxlan") == 0 && *conf_get(nb->conf, "network",
+	    "vxlan_interface", "") == '\0') {
+		nb_seterr(nb, NB_ECONFLICT, "the network of port %s is vxlan, "
+		    "and [network] vxlan_interface names no device for its "
+		    "tunnels", pid);
 		goto out;
 	}
+	if (strcmp(type, "local") != 0 && (uri = db_text(nb, "SELECT uri"
+	    " FROM hosts WHERE id = ?1", "s", host_id)) != NULL &&
+	    !uri_is_local(uri)) {
+		nb_seterr(nb, NB_ECONFLICT, "the network of port %s is %s, and "
+		    "host %s is not this machine: this release wires uplinks "
+		    "on this machine's hosts only", pid, type, uri);
+		goto out;
+	}
+	if (nb->errcode != 0)
+		goto out;
 	if (db_exec(nb, NULL, "UPDATE ports SET device_owner = 'compute:nova',"
 	    " device_id = ?2, host_id = ?3, status = 'ACTIVE', auto_delete ="
 	    " ?4 WHERE id = ?1", "sssd", pid, server_id, host_id,
@@ -332,6 +379,7 @@ server_port_bind(struct nb *nb, const char *server_id, const char *host_id,
 out:
 	free(owner);
 	free(type);
+	free(uri);
 	ref_release(&ref);
 	return rv;
 }
@@ -353,5 +401,195 @@ server_ports_release(struct nb *nb, const char *server_id)
 	    " device_id = NULL, host_id = NULL, status = 'DOWN' WHERE"
 	    " device_id = ?1", "s", server_id) == -1)
 		rv = -1;
+	return rv;
+}
+
+static void
+sync_row(struct nb *nb, struct table *t, const char *what, const char *name,
+    int rc, int *failed)
+{
+	const char	*cells[] = { what, name, rc == 0 ? "applied" :
+			    nb_errstr(nb) };
+
+	table_add_row(t, cells);
+	if (rc != 0) {
+		*failed = 1;
+		nb_clearerr(nb);
+	}
+}
+
+/* Servers with ports, by host: hosts marked down are not contacted. */
+static const char sync_servers_sql[] =
+    "SELECT DISTINCT p.device_id, h.uri, s.name FROM ports p"
+    " JOIN servers s ON s.id = p.device_id JOIN hosts h ON h.id = p.host_id"
+    " WHERE NOT h.down ORDER BY h.uri, s.name";
+
+struct table *
+net_sync(struct nb *nb, int prune, int *failedp)
+{
+	static const char *const cols[] = { "object", "name", "result" };
+	struct table		*t, *rows = NULL;
+	struct virt		*v = NULL;
+	size_t			 i;
+	int			 failed = 0;
+
+	if (policy_check(nb, "network:sync", NULL, NULL) == -1)
+		return NULL;
+	t = table_new(3, cols);
+	/* Routers first: their legs make the bridges the guests join. */
+	if ((rows = db_table(nb, "SELECT id, name FROM routers ORDER BY name,"
+	    " id", NULL)) == NULL)
+		goto fail;
+	for (i = 0; i < rows->nrows; i++)
+		sync_row(nb, t, "router", rows->cells[i * 2 + 1],
+		    router_apply(nb, rows->cells[i * 2]), &failed);
+	table_free(rows);
+	if ((rows = db_table(nb, "SELECT s.id, s.name FROM subnets s WHERE"
+	    " EXISTS (SELECT 1 FROM ports p WHERE p.device_owner ="
+	    " 'network:dhcp' AND p.device_id = s.id) ORDER BY s.name, s.id",
+	    NULL)) == NULL)
+		goto fail;
+	for (i = 0; i < rows->nrows; i++)
+		sync_row(nb, t, "dhcp", rows->cells[i * 2 + 1],
+		    dhcp_apply(nb, rows->cells[i * 2]), &failed);
+	table_free(rows);
+	if ((rows = db_table(nb, sync_servers_sql, NULL)) == NULL)
+		goto fail;
+	for (i = 0; i < rows->nrows; i++) {
+		char	**r = &rows->cells[i * rows->ncols];
+
+		if (v != NULL && strcmp(virt_uri(v), r[1]) != 0) {
+			virt_close(v);
+			v = NULL;
+		}
+		if (v == NULL && (v = virt_open(nb, r[1])) == NULL) {
+			sync_row(nb, t, "server", r[2], -1, &failed);
+			continue;
+		}
+		sync_row(nb, t, "server", r[2], server_nets_ensure(nb, v, r[0]),
+		    &failed);
+	}
+	virt_close(v);
+	table_free(rows);
+	rows = NULL;
+	if (prune && dp_sweep(nb, t) == -1)
+		failed = 1;
+	nb_clearerr(nb);
+	if (dp_prune(nb, NULL) == -1)
+		sync_row(nb, t, "bridges", "unused", -1, &failed);
+	*failedp = failed;
+	return t;
+fail:
+	table_free(rows);
+	table_free(t);
+	return NULL;
+}
+
+/* The filter of a bound port redefined on its host; 0 when not bound. */
+static int
+port_filter_refresh(struct nb *nb, const char *port_id)
+{
+	struct server_nic	 nic;
+	struct table		*t;
+	struct virt		*v;
+	int			 rv = -1;
+
+	if ((t = db_table(nb, "SELECT p.device_id, h.uri FROM ports p JOIN"
+	    " hosts h ON h.id = p.host_id JOIN servers s ON s.id ="
+	    " p.device_id WHERE p.id = ?1 AND p.port_security AND NOT h.down",
+	    "s", port_id)) == NULL)
+		return -1;
+	if (t->nrows == 0) {
+		table_free(t);
+		return 0;
+	}
+	if ((v = virt_open(nb, t->cells[1])) != NULL &&
+	    server_nic_load(nb, t->cells[0], &nic) != -1) {
+		rv = nic.port_id == NULL || strcmp(nic.port_id, port_id) != 0 ?
+		    0 : port_filter_define(nb, v, &nic);
+		server_nic_free(&nic);
+	}
+	virt_close(v);
+	table_free(t);
+	return rv;
+}
+
+int
+port_set(struct nb *nb, const char *port, const struct port_set_spec *s)
+{
+	struct ref	 ref = { 0 };
+	struct table	*groups = NULL, *now = NULL;
+	char		*owner = NULL, *bound = NULL;
+	int		 rv = -1, security;
+
+	if (s->name != NULL && *s->name != '\0' &&
+	    name_valid(nb, "port", s->name) == -1)
+		return -1;
+	if (db_begin(nb) == -1 ||
+	    resource_authorize(nb, &res_port, "update", port, &ref) == -1)
+		goto fail;
+	owner = db_text(nb, "SELECT device_owner FROM ports WHERE id = ?1 AND"
+	    " device_owner LIKE 'network:%'", "s", ref.id);
+	if (nb->errcode != 0)
+		goto fail;
+	if (owner != NULL && (s->ngroups > 0 || s->clear_groups ||
+	    s->port_security >= 0)) {
+		nb_seterr(nb, NB_ECONFLICT, "port '%s' is %s's: it has no port "
+		    "security", ref.name, owner);
+		goto fail;
+	}
+	security = (int)db_int(nb, 0, "SELECT port_security FROM ports WHERE"
+	    " id = ?1", "s", ref.id);
+	if (s->port_security >= 0 && s->port_security != security &&
+	    (bound = db_text(nb, "SELECT s.name FROM ports p JOIN servers s"
+	    " ON s.id = p.device_id WHERE p.id = ?1", "s", ref.id)) != NULL) {
+		nb_seterr(nb, NB_ECONFLICT, "port '%s' is in use by server "
+		    "'%s': port security is changed on free ports only",
+		    ref.name, bound);
+		goto fail;
+	}
+	if (nb->errcode != 0)
+		goto fail;
+	if (s->port_security >= 0)
+		security = s->port_security;
+	if (!security && (s->ngroups > 0 || (s->clear_groups &&
+	    s->port_security != 0))) {
+		nb_seterr(nb, NB_EUSAGE, "security groups need port security");
+		goto fail;
+	}
+	if ((groups = db_table(nb, "SELECT group_id FROM port_security_groups"
+	    " WHERE port_id = ?1", "s", ref.id)) == NULL)
+		goto fail;
+	if ((s->ngroups > 0 || s->clear_groups || !security ||
+	    s->port_security == 1) && db_exec(nb, NULL, "DELETE FROM"
+	    " port_security_groups WHERE port_id = ?1", "s", ref.id) == -1)
+		goto fail;
+	/* Groups named, or the default one when port security comes on. */
+	if (security && (s->ngroups > 0 || (s->port_security == 1 &&
+	    !s->clear_groups)) && port_groups_set_tx(nb, ref.id, s->groups,
+	    s->ngroups) == -1)
+		goto fail;
+	if (db_exec(nb, NULL, "UPDATE ports SET name = ifnull(?2, name),"
+	    " port_security = ?3, updated_at = ?4 WHERE id = ?1", "ssdi",
+	    ref.id, s->name, security, (long long)time(NULL)) == -1 ||
+	    (now = db_table(nb, "SELECT group_id FROM port_security_groups"
+	    " WHERE port_id = ?1", "s", ref.id)) == NULL ||
+	    event_record(nb, "port:update", "port", ref.id, ref.name, 1,
+	    NULL) == -1 || db_commit(nb) == -1)
+		goto fail;
+	/* Its own filter, then those its old and new groups touch. */
+	rv = port_filter_refresh(nb, ref.id);
+	if (secgroups_apply(nb, groups) == -1 || secgroups_apply(nb,
+	    now) == -1)
+		rv = -1;
+	goto out;
+fail:
+	event_failed(nb, "port:update", "port", port);
+out:
+	free(owner);
+	free(bound);
+	table_free(groups);
+	table_free(now);
+	ref_release(&ref);
 	return rv;
 }

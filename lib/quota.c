@@ -41,8 +41,10 @@ const struct quota_resource quota_resources[] = {
 	    " WHERE project_id = ?1", "", 0 },
 	{ "ports", 500, "SELECT count(*) FROM ports WHERE project_id = ?1",
 	    "", 0 },
-	{ "routers", 10, NULL, "", 0 },
-	{ "floating_ips", 50, NULL, "", 0 },
+	{ "routers", 10, "SELECT count(*) FROM routers WHERE project_id = ?1",
+	    "", 0 },
+	{ "floating_ips", 50, "SELECT count(*) FROM floating_ips"
+	    " WHERE project_id = ?1", "", 0 },
 	{ "security_groups", 10, "SELECT count(*) FROM security_groups"
 	    " WHERE project_id = ?1", "", 0 },
 	{ "security_group_rules", 100, "SELECT count(*) FROM"

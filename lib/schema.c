@@ -628,6 +628,46 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX port_security_groups_group ON"
 	"  port_security_groups(group_id);",
+
+	/*
+	 * 9 -> 10: routers and floating IPs (Neutron's L3).  A router's
+	 * legs are ports: one holding each joined subnet's gateway
+	 * address, one on its external network; a subnet is on one router
+	 * at most.  A floating IP is a port of its external network (its
+	 * address is IPAM's) bound 1:1 to another port's fixed address.
+	 */
+	"CREATE TABLE routers ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  project_id TEXT NOT NULL REFERENCES projects(id),"
+	"  external_net_id TEXT REFERENCES networks(id),"
+	"  gateway_port_id TEXT UNIQUE REFERENCES ports(id),"
+	"  snat INTEGER NOT NULL DEFAULT 1,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  UNIQUE (project_id, name)"
+	");"
+	"CREATE TABLE router_interfaces ("
+	"  router_id TEXT NOT NULL REFERENCES routers(id),"
+	"  subnet_id TEXT NOT NULL UNIQUE REFERENCES subnets(id),"
+	"  port_id TEXT NOT NULL UNIQUE REFERENCES ports(id),"
+	"  PRIMARY KEY (router_id, subnet_id)"
+	");"
+	"CREATE TABLE floating_ips ("
+	"  id TEXT PRIMARY KEY,"
+	"  project_id TEXT NOT NULL REFERENCES projects(id),"
+	"  network_id TEXT NOT NULL REFERENCES networks(id),"
+	"  port_id TEXT NOT NULL UNIQUE REFERENCES ports(id),"
+	"  address TEXT NOT NULL,"
+	"  fixed_port_id TEXT UNIQUE REFERENCES ports(id),"
+	"  fixed_ip TEXT,"
+	"  router_id TEXT REFERENCES routers(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX floating_ips_project ON floating_ips(project_id);"
+	"CREATE INDEX floating_ips_router ON floating_ips(router_id);"
+	"CREATE INDEX ports_owner ON ports(device_owner, device_id);",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

@@ -128,6 +128,8 @@ struct server_nic {
 	long long	 mtu;
 	int		 port_security;
 	const char	*port_id;
+	const char	*net_id, *subnet_id;	/* subnet: NULL, none */
+	int		 dhcp;			/* the subnet has DHCP */
 	char		 filter[64];		/* its nwfilter's name */
 	char		*dns_buf;
 };
@@ -145,6 +147,22 @@ int	 secgroup_apply(struct nb *, const char *group_id);
 struct table *server_secgroups(struct nb *, const char *server_id);
 /* secgroup_apply() for each group of the table; -1 when any failed. */
 int	 secgroups_apply(struct nb *, const struct table *groups);
+/*
+ * Is the libvirt URI this machine's (no host, localhost, 127.x)?  Its
+ * bridges are made here with their uplinks (dataplane.c), and libvirt
+ * uses them as they are.
+ */
+int	 uri_is_local(const char *uri);
+/*
+ * Everything networks put in this machine's kernel and on the hosts
+ * made to match the database again: bridges, routers, DHCP servers,
+ * and on each host the bridges its ports need and their filters (after
+ * a reboot, say).  With prune, also remove nubes-named namespaces and
+ * bridges here the database does not know (one cloud a machine).  The
+ * table lists what was done, *failed set when anything failed (each
+ * row says); NULL on error.
+ */
+struct table *net_sync(struct nb *, int prune, int *failed);
 /* Remove bridge from host v when no port there needs it; errors dropped. */
 void	 host_net_prune(struct nb *, struct virt *, const char *host_id,
 	    const char *bridge);
@@ -156,6 +174,19 @@ void	 host_net_prune(struct nb *, struct virt *, const char *host_id,
 int	 server_port_bind(struct nb *, const char *server_id,
 	    const char *host_id, const char *net, const char *port,
 	    const char *const *groups, size_t ngroups);
+/*
+ * cloud-port-set: a port's name, security groups and port security (on
+ * free ports only), the filters of the port and of the groups it left
+ * and joined redefined on their hosts at once.
+ */
+struct port_set_spec {
+	const char	*name;			/* NULL: unchanged */
+	const char *const *groups;		/* replace the groups */
+	size_t		 ngroups;
+	int		 clear_groups;		/* no group at all */
+	int		 port_security;		/* -1 unchanged, 0, 1 */
+};
+int	 port_set(struct nb *, const char *port, const struct port_set_spec *);
 /* Inside the delete's transaction: its own ports deleted, others unbound. */
 int	 server_ports_release(struct nb *, const char *server_id);
 

@@ -50,7 +50,7 @@ cloud-image-add -q tiny --disk-format raw < "$NUBES_TEST_CACHE/disk.img"
 cloud-flavor-create -q m1.tiny --vcpus 1 --ram 128 --disk 1 --swap 16
 db=$CLOUD_STATE_DIR/nubes.db
 cloud-net-create -q mnet
-cloud-subnet-create -q --net mnet --cidr 10.78.0.0/24 msub
+cloud-subnet-create -q --net mnet --cidr 10.78.0.0/24 --no-dhcp msub
 br=$(cloud-net-show mnet -f value -c bridge)
 ip link add "$br" type bridge && ip link set "$br" up &&
     outside_ns "$ns" "$veth" "$br" 10.78.0.250/24 || {

@@ -254,6 +254,43 @@ check "ports are in the default group unless told" test "$(sqlite3 "$db" \
     "SELECT count(*) FROM ports p WHERE p.port_security AND NOT EXISTS
     (SELECT 1 FROM port_security_groups g WHERE g.port_id = p.id)")" = 0
 
+# cloud-port-set on free ports: names, groups, port security.
+as "$alice" cloud-secgroup-create -q g1
+as "$alice" cloud-secgroup-create -q g2
+as "$alice" cloud-port-create -q --net n1 --security-group g1 ps1
+groups_of() {
+	sqlite3 "$db" "SELECT group_concat(g.name, ' ') FROM (SELECT s.name
+	    FROM port_security_groups x JOIN security_groups s ON s.id =
+	    x.group_id JOIN ports p ON p.id = x.port_id WHERE p.name = '$1'
+	    ORDER BY s.name) g"
+}
+dbdump > "$T/before"
+expect_fail 2 "usage" "cloud-port-set with nothing to set" \
+    as "$alice" cloud-port-set ps1
+expect_fail 2 "usage" "groups and --no-security-group together" \
+    as "$alice" cloud-port-set --security-group g1 --no-security-group ps1
+expect_fail 3 "not found" "a group that does not exist" \
+    as "$alice" cloud-port-set --security-group nosuch ps1
+expect_fail 2 "need port security" "groups with port security off" \
+    as "$alice" cloud-port-set --no-port-security --security-group g2 ps1
+expect_fail 3 "not found" "another project's port" \
+    as "$bob" cloud-port-set --name x ps1
+unchanged_since "$T/before" "  ... none of these changes anything"
+expect 0 "a port's groups are replaced" \
+    as "$alice" cloud-port-set --security-group g2 --security-group default ps1
+check "  ... by exactly those" test "$(groups_of ps1)" = "default g2"
+expect 0 "renamed" as "$alice" cloud-port-set --name ps2 ps1
+check "  ... keeping its groups" test "$(groups_of ps2)" = "default g2"
+expect 0 "port security off" as "$alice" cloud-port-set --no-port-security ps2
+check "  ... and the port is in no group" test -z "$(groups_of ps2)"
+expect 0 "on again: the default group" \
+    as "$alice" cloud-port-set --port-security ps2
+check "  ... so" test "$(groups_of ps2)" = default
+expect 0 "no group at all" as "$alice" cloud-port-set --no-security-group ps2
+check "  ... so" test -z "$(groups_of ps2)"
+as "$alice" cloud-port-delete -q ps2
+as "$alice" cloud-secgroup-delete -q g1 g2
+
 # Quotas.
 cloud-quota-set -q --ports 3 demo
 expect_fail 5 "quota" "a port over the project's quota" as "$alice" \

@@ -17,7 +17,7 @@ cloud-host-add -q host1 --uri qemu:///system
 cloud-image-add -q tiny --disk-format raw < "$NUBES_TEST_CACHE/disk.img"
 cloud-flavor-create -q m1.tiny --vcpus 1 --ram 128 --disk 1
 cloud-net-create -q n1
-cloud-subnet-create -q --net n1 --cidr 10.77.0.0/24 s1
+cloud-subnet-create -q --net n1 --cidr 10.77.0.0/24 --no-dhcp s1
 br=$(cloud-net-show n1 -f value -c bridge)
 ns=nbt-sg-$$
 cleanup() {
@@ -85,7 +85,8 @@ check "no bridge before a server needs it" \
 
 dbdump > "$T/before"
 cloud-net-create -q --type vxlan vx
-expect_fail 5 "local networks only" "a server on a vxlan network is refused" \
+expect_fail 5 "vxlan_interface" \
+    "a server on a vxlan network with no tunnel device is refused" \
     cloud-boot --flavor m1.tiny --image tiny --net vx x
 cloud-net-delete -q vx
 expect_fail 2 "usage" "--net and --port together are refused" \

@@ -1,0 +1,1040 @@
+/*
+ * dataplane.c: what networks, routers and DHCP are in this machine's
+ * kernel.  The machine that runs the cloud-* programs is the network
+ * node, as Neutron's L3 and DHCP agents' host is, but without agents:
+ * the command that changes a router or a subnet applies the change
+ * here before it exits, and cloud-net-sync applies everything again
+ * after a reboot.
+ *
+ * Every object's name comes from an id (≤ 15 characters, the kernel's
+ * limit), so each apply finds what an earlier one made and is
+ * idempotent:
+ *
+ *	nbr-ID		a network's bridge (networks.bridge)
+ *	nvx-ID, nvl-ID	its VXLAN or VLAN uplink (the bridge's ID); a flat
+ *			network's uplink
+ *			is the physical interface itself
+ *	nrt-ID		a router's namespace; in it qr-PORT (a subnet's
+ *			gateway address) and qg-PORT (the external leg,
+ *			with the floating IPs), veth peers of nqr-PORT
+ *			and nqg-PORT in the network's bridge
+ *	ndh-ID		a subnet's DHCP namespace; ns-PORT in it, nds-PORT
+ *			in the bridge, and one dnsmasq serving the hosts
+ *			file [network] dhcp_dir/SUBNET/hosts
+ *
+ * NAT is nftables: one table, "ip nubes", in each router namespace,
+ * replaced whole in one nft transaction.  Removal leaves nothing: the
+ * namespace goes with everything in it, the bridge's side of each veth
+ * is deleted first, and dnsmasq (found by its pid file, and checked to
+ * be the one started for that file) is waited for.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <net/if.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nubes.h"
+#include "net.h"
+
+#define ARGS_MAX	40
+
+void
+dp_name(char out[16], const char *prefix, const char *id)
+{
+	snprintf(out, 16, "%s%.8s%.3s", prefix, id, strlen(id) > 9 ?
+	    id + 9 : "");
+}
+
+/* Run a program; the arguments end with NULL.  0, or -1 with its stderr. */
+static int
+run(struct nb *nb, char **out, const char *arg0, ...)
+{
+	const char	*argv[ARGS_MAX + 1];
+	va_list		 ap;
+	int		 n = 0;
+
+	argv[n++] = arg0;
+	va_start(ap, arg0);
+	while (n < ARGS_MAX && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return spawn_ok(nb, (char *const *)argv, NULL, out);
+}
+
+/* Does the program succeed?  Its output and errors are dropped. */
+static int
+succeeds(struct nb *nb, const char *arg0, ...)
+{
+	struct spawn_result	 res;
+	const char		*argv[ARGS_MAX + 1];
+	va_list			 ap;
+	int			 n = 0, ok;
+
+	argv[n++] = arg0;
+	va_start(ap, arg0);
+	while (n < ARGS_MAX && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	if (spawn_run(nb, (char *const *)argv, NULL, &res) == -1) {
+		nb_clearerr(nb);
+		return 0;
+	}
+	ok = res.status == 0;
+	spawn_result_free(&res);
+	return ok;
+}
+
+static struct table *
+names_new(void)
+{
+	static const char *const cols[] = { "name" };
+
+	return table_new(1, cols);
+}
+
+static void
+names_add(struct table *t, const char *name)
+{
+	const char	*cells[] = { name };
+
+	table_add_row(t, cells);
+}
+
+static int
+link_here(const char *dev)
+{
+	return if_nametoindex(dev) != 0;
+}
+
+static int
+ns_exists(const char *ns)
+{
+	char	 path[64];
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	return access(path, F_OK) == 0;
+}
+
+static int
+ns_ensure(struct nb *nb, const char *ns, int forward)
+{
+	if (!ns_exists(ns) && !succeeds(nb, "ip", "netns", "add", ns, NULL) &&
+	    !ns_exists(ns))
+		return nb_seterr(nb, NB_EFAIL, "cannot make network "
+		    "namespace %s", ns);
+	if (run(nb, NULL, "ip", "-n", ns, "link", "set", "lo", "up",
+	    NULL) == -1)
+		return -1;
+	if (forward && run(nb, NULL, "ip", "netns", "exec", ns, "sysctl",
+	    "-qw", "net.ipv4.ip_forward=1", NULL) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Names of the devices in namespace ns whose names start with prefix,
+ * one a row; NULL on error.
+ */
+static struct table *
+ns_links(struct nb *nb, const char *ns, const char *prefix)
+{
+	struct table	*t;
+	char		*out, *line, *p, *name;
+	size_t		 n = strlen(prefix);
+
+	t = names_new();
+	if (!ns_exists(ns))
+		return t;
+	if (run(nb, &out, "ip", "-n", ns, "-o", "link", "show", NULL) == -1) {
+		table_free(t);
+		return NULL;
+	}
+	/* "3: qr-0123abcd456@if4: <...> ..." */
+	for (p = out; (line = strsep(&p, "\n")) != NULL;) {
+		if ((name = strchr(line, ':')) == NULL)
+			continue;
+		name += strspn(name, ": ");
+		name[strcspn(name, "@:")] = '\0';
+		if (strncmp(name, prefix, n) == 0)
+			names_add(t, name);
+	}
+	free(out);
+	return t;
+}
+
+/*
+ * A veth leg: root in bridge (this kernel's namespace), its peer inner
+ * in namespace ns with mac and addr ("a.b.c.d/n").
+ */
+static int
+leg_ensure(struct nb *nb, const char *ns, const char *root,
+    const char *inner, const char *mac, const char *addr,
+    const char *bridge, long long mtu)
+{
+	char	 m[24];
+
+	snprintf(m, sizeof(m), "%lld", mtu);
+	if (!succeeds(nb, "ip", "-n", ns, "link", "show", "dev", inner,
+	    NULL)) {
+		if (link_here(root))
+			(void)succeeds(nb, "ip", "link", "del", root, NULL);
+		if (run(nb, NULL, "ip", "link", "add", root, "type", "veth",
+		    "peer", "name", inner, "netns", ns, NULL) == -1)
+			return -1;
+	}
+	return run(nb, NULL, "ip", "link", "set", root, "master", bridge,
+	    "mtu", m, "up", NULL) == -1 ||
+	    run(nb, NULL, "ip", "-n", ns, "link", "set", inner, "address", mac,
+	    "mtu", m, "up", NULL) == -1 ||
+	    run(nb, NULL, "ip", "-n", ns, "addr", "replace", addr, "dev",
+	    inner, NULL) == -1 ? -1 : 0;
+}
+
+/* Delete namespace ns and the bridge sides of its legs (prefix pairs). */
+static int
+ns_remove(struct nb *nb, const char *ns, const char *const *inner_pfx,
+    const char *const *root_pfx, size_t npfx)
+{
+	struct table	*t;
+	char		 root[32];
+	size_t		 i, j;
+
+	for (j = 0; j < npfx; j++) {
+		if ((t = ns_links(nb, ns, inner_pfx[j])) == NULL)
+			return -1;
+		for (i = 0; i < t->nrows; i++) {
+			snprintf(root, sizeof(root), "%s%s", root_pfx[j],
+			    t->cells[i] + strlen(inner_pfx[j]));
+			if (link_here(root) && run(nb, NULL, "ip", "link",
+			    "del", root, NULL) == -1) {
+				table_free(t);
+				return -1;
+			}
+		}
+		table_free(t);
+	}
+	if (ns_exists(ns) && run(nb, NULL, "ip", "netns", "del", ns,
+	    NULL) == -1)
+		return -1;
+	return 0;
+}
+
+/* "physnet:iface,..." of [network] physical_interface_mappings. */
+static int
+physnet_iface(struct nb *nb, const char *physnet, char out[IF_NAMESIZE])
+{
+	const char	*map, *p;
+	size_t		 n = strlen(physnet), len;
+
+	map = conf_get(nb->conf, "network", "physical_interface_mappings", "");
+	for (p = map; *p != '\0'; p += strcspn(p, ",")) {
+		p += strspn(p, ", ");
+		if (strncmp(p, physnet, n) == 0 && p[n] == ':') {
+			p += n + 1;
+			len = strcspn(p, ", ");
+			if (len == 0 || len >= IF_NAMESIZE)
+				break;
+			memcpy(out, p, len);
+			out[len] = '\0';
+			return 0;
+		}
+	}
+	return nb_seterr(nb, NB_EFAIL, "physical network '%s' has no "
+	    "interface in [network] physical_interface_mappings", physnet);
+}
+
+/* The uplink of a flat, vlan or vxlan network's bridge, made here. */
+static int
+uplink_ensure(struct nb *nb, const char *type, const char *physnet,
+    const char *segment, const char *bridge, const char *mtu)
+{
+	char		 iface[IF_NAMESIZE], dev[16];
+	const char	*group, *local;
+
+	if (strcmp(type, "flat") == 0 || strcmp(type, "vlan") == 0) {
+		if (physnet_iface(nb, physnet, iface) == -1)
+			return -1;
+		if (!link_here(iface))
+			return nb_seterr(nb, NB_EFAIL, "interface %s of "
+			    "physical network '%s' is not on this machine",
+			    iface, physnet);
+		if (strcmp(type, "flat") == 0)
+			return run(nb, NULL, "ip", "link", "set", iface,
+			    "master", bridge, "up", NULL);
+		snprintf(dev, sizeof(dev), "nvl-%s", bridge + 4);
+		if (!link_here(dev) && run(nb, NULL, "ip", "link", "add",
+		    "link", iface, "name", dev, "type", "vlan", "id", segment,
+		    NULL) == -1)
+			return -1;
+	} else if (strcmp(type, "vxlan") == 0) {
+		snprintf(dev, sizeof(dev), "nvx-%s", bridge + 4);
+		group = conf_get(nb->conf, "network", "vxlan_group",
+		    "239.1.1.1");
+		local = conf_get(nb->conf, "network", "vxlan_interface", "");
+		if (*local == '\0')
+			return nb_seterr(nb, NB_EFAIL, "vxlan networks need "
+			    "[network] vxlan_interface, the device their "
+			    "tunnels use");
+		if (!link_here(dev) && run(nb, NULL, "ip", "link", "add", dev,
+		    "type", "vxlan", "id", segment, "group", group, "dev",
+		    local, "dstport", "4789", NULL) == -1)
+			return -1;
+	} else
+		return 0;
+	return run(nb, NULL, "ip", "link", "set", dev, "master", bridge,
+	    "mtu", mtu, "up", NULL);
+}
+
+int
+dp_bridge_ensure(struct nb *nb, const char *net_id)
+{
+	struct table	*t;
+	char		**r;
+	int		 rv = -1;
+
+	if ((t = db_table(nb, "SELECT bridge, type, physical_net, segment,"
+	    " mtu FROM networks WHERE id = ?1", "s", net_id)) == NULL)
+		return -1;
+	if (t->nrows == 0) {
+		table_free(t);
+		return nb_seterr(nb, NB_ENOTFOUND, "no network %s", net_id);
+	}
+	r = t->cells;
+	/* Two programs may race to make it: the loser finds it made. */
+	if (!link_here(r[0]) && run(nb, NULL, "ip", "link", "add", r[0],
+	    "type", "bridge", "stp_state", "0", "forward_delay", "0",
+	    NULL) == -1 && !link_here(r[0]))
+		goto out;
+	nb_clearerr(nb);
+	if (run(nb, NULL, "ip", "link", "set", r[0], "mtu", r[4], "up",
+	    NULL) == -1 ||
+	    uplink_ensure(nb, r[1], r[2], r[3], r[0], r[4]) == -1)
+		goto out;
+	rv = 0;
+out:
+	table_free(t);
+	return rv;
+}
+
+/*
+ * What needs a network's bridge here: a port bound to a host, a
+ * router's leg, a DHCP server.
+ */
+static const char bridge_users_sql[] =
+    "SELECT count(*) FROM ports WHERE network_id = ?1 AND"
+    " (host_id IS NOT NULL OR device_owner IN ('network:router_interface',"
+    " 'network:router_gateway', 'network:dhcp'))";
+
+int
+dp_bridge_remove(struct nb *nb, const char *bridge, const char *type,
+    const char *physnet)
+{
+	char	 dev[16], iface[IF_NAMESIZE];
+
+	snprintf(dev, sizeof(dev), "%s%s", strcmp(type, "vlan") == 0 ?
+	    "nvl-" : "nvx-", bridge + 4);
+	if (strcmp(type, "flat") == 0 && physnet_iface(nb, physnet,
+	    iface) == 0 && link_here(iface))
+		(void)succeeds(nb, "ip", "link", "set", iface, "nomaster",
+		    NULL);
+	nb_clearerr(nb);
+	if (link_here(dev) && run(nb, NULL, "ip", "link", "del", dev,
+	    NULL) == -1)
+		return -1;
+	if (link_here(bridge) && run(nb, NULL, "ip", "link", "del", bridge,
+	    NULL) == -1 && link_here(bridge))
+		return -1;
+	nb_clearerr(nb);
+	return 0;
+}
+
+int
+dp_prune(struct nb *nb, const char *net_id)
+{
+	struct table	*t;
+	size_t		 i;
+	int		 rv = 0;
+
+	if ((t = db_table(nb, "SELECT id, bridge, type, physical_net FROM"
+	    " networks WHERE ?1 IS NULL OR id = ?1", "s", net_id)) == NULL)
+		return -1;
+	for (i = 0; i < t->nrows; i++) {
+		char	**r = &t->cells[i * t->ncols];
+
+		if (!link_here(r[1]) ||
+		    db_int(nb, 1, bridge_users_sql, "s", r[0]) != 0)
+			continue;
+		if (dp_bridge_remove(nb, r[1], r[2], r[3]) == -1)
+			rv = -1;
+	}
+	table_free(t);
+	return rv;
+}
+
+/* --- routers -------------------------------------------------------- */
+
+static const char legs_sql[] =
+    "SELECT p.id, p.mac, i.ip, s.cidr, p.network_id, n.bridge, n.mtu,"
+    " p.device_owner, s.gateway FROM ports p"
+    " JOIN port_ips i ON i.port_id = p.id"
+    " JOIN subnets s ON s.id = i.subnet_id"
+    " JOIN networks n ON n.id = p.network_id"
+    " WHERE p.device_id = ?1 AND p.device_owner IN"
+    " ('network:router_interface', 'network:router_gateway')"
+    " ORDER BY p.device_owner DESC, p.created_at, p.id";
+
+/* "a.b.c.d/n" of address ip in cidr. */
+static void
+addr_in(char out[24], const char *ip, const char *cidr)
+{
+	const char	*slash = strchr(cidr, '/');
+
+	snprintf(out, 24, "%s/%s", ip, slash != NULL ? slash + 1 : "32");
+}
+
+/* Remove legs of ns named prefix* that are not in keep (inner names). */
+static int
+legs_prune(struct nb *nb, const char *ns, const char *inner_pfx,
+    const char *root_pfx, const struct table *keep)
+{
+	struct table	*t;
+	char		 root[32];
+	size_t		 i, j;
+	int		 rv = 0;
+
+	if ((t = ns_links(nb, ns, inner_pfx)) == NULL)
+		return -1;
+	for (i = 0; i < t->nrows; i++) {
+		for (j = 0; j < keep->nrows; j++)
+			if (strcmp(keep->cells[j], t->cells[i]) == 0)
+				break;
+		if (j < keep->nrows)
+			continue;
+		snprintf(root, sizeof(root), "%s%s", root_pfx,
+		    t->cells[i] + strlen(inner_pfx));
+		if ((link_here(root) && run(nb, NULL, "ip", "link", "del",
+		    root, NULL) == -1) || (succeeds(nb, "ip", "-n", ns, "link",
+		    "show", "dev", t->cells[i], NULL) && run(nb, NULL, "ip",
+		    "-n", ns, "link", "del", t->cells[i], NULL) == -1))
+			rv = -1;
+	}
+	table_free(t);
+	return rv;
+}
+
+/* The floating IPs of the gateway leg: exactly fips, as /32s. */
+static int
+fip_addrs_sync(struct nb *nb, const char *ns, const char *dev,
+    const char *gw_addr, const struct table *fips)
+{
+	char	*out, *p, *line, *a, want[24];
+	size_t	 i;
+	int	 rv = 0;
+
+	for (i = 0; i < fips->nrows; i++) {
+		snprintf(want, sizeof(want), "%s/32",
+		    fips->cells[i * fips->ncols]);
+		if (run(nb, NULL, "ip", "-n", ns, "addr", "replace", want,
+		    "dev", dev, NULL) == -1)
+			return -1;
+	}
+	if (run(nb, &out, "ip", "-n", ns, "-o", "-4", "addr", "show", "dev",
+	    dev, NULL) == -1)
+		return -1;
+	/* "5: qg-x    inet 198.51.100.7/32 scope global qg-x ..." */
+	for (p = out; (line = strsep(&p, "\n")) != NULL;) {
+		if ((a = strstr(line, " inet ")) == NULL)
+			continue;
+		a += 6;
+		a[strcspn(a, " ")] = '\0';
+		if (strcmp(a, gw_addr) == 0)
+			continue;
+		for (i = 0; i < fips->nrows; i++) {
+			snprintf(want, sizeof(want), "%s/32",
+			    fips->cells[i * fips->ncols]);
+			if (strcmp(a, want) == 0)
+				break;
+		}
+		if (i == fips->nrows && run(nb, NULL, "ip", "-n", ns, "addr",
+		    "del", a, "dev", dev, NULL) == -1)
+			rv = -1;
+	}
+	free(out);
+	return rv;
+}
+
+/*
+ * The router's NAT, whole: each floating IP 1:1 to its fixed address,
+ * then the joined subnets' SNAT to the gateway address, both only on
+ * the way out of the external leg.  No gateway: no table.
+ */
+static int
+nat_apply(struct nb *nb, const char *ns, const char *qg, const char *gw_ip,
+    int snat, const struct table *cidrs, const struct table *fips)
+{
+	struct buf	 b;
+	size_t		 i;
+	int		 rc;
+	char		*argv[] = { "ip", "netns", "exec", (char *)ns, "nft",
+			    "-f", "-", NULL };
+
+	buf_init(&b);
+	buf_puts(&b, "table ip nubes {}\ndelete table ip nubes\n");
+	if (qg != NULL) {
+		buf_puts(&b, "table ip nubes {\n chain prerouting {\n"
+		    "  type nat hook prerouting priority dstnat; policy "
+		    "accept;\n");
+		for (i = 0; i < fips->nrows; i++)
+			buf_printf(&b, "  ip daddr %s dnat to %s\n",
+			    fips->cells[i * 2], fips->cells[i * 2 + 1]);
+		buf_puts(&b, " }\n chain postrouting {\n  type nat hook "
+		    "postrouting priority srcnat; policy accept;\n");
+		for (i = 0; i < fips->nrows; i++)
+			buf_printf(&b, "  oifname \"%s\" ip saddr %s snat to "
+			    "%s\n", qg, fips->cells[i * 2 + 1],
+			    fips->cells[i * 2]);
+		for (i = 0; snat && i < cidrs->nrows; i++)
+			buf_printf(&b, "  oifname \"%s\" ip saddr %s snat to "
+			    "%s\n", qg, cidrs->cells[i], gw_ip);
+		buf_puts(&b, " }\n}\n");
+	}
+	rc = spawn_ok(nb, argv, b.s, NULL);
+	buf_free(&b);
+	return rc;
+}
+
+int
+router_apply(struct nb *nb, const char *router_id)
+{
+	struct table	*legs = NULL, *fips = NULL, *cidrs, *qr, *qg;
+	char		 ns[16], root[16], inner[16], addr[24], gw_addr[24];
+	char		 qgdev[16], gw_ip[16], *snat;
+	const char	*ext_gw = NULL;
+	size_t		 i;
+	int		 rv = -1;
+
+	dp_name(ns, "nrt-", router_id);
+	cidrs = names_new();
+	qr = names_new();
+	qg = names_new();
+	*qgdev = *gw_addr = *gw_ip = '\0';
+	if ((snat = db_text(nb, "SELECT snat FROM routers WHERE id = ?1", "s",
+	    router_id)) == NULL) {
+		if (nb->errcode == 0)
+			nb_seterr(nb, NB_ENOTFOUND, "no router %s", router_id);
+		goto out;
+	}
+	if ((legs = db_table(nb, legs_sql, "s", router_id)) == NULL ||
+	    (fips = db_table(nb, "SELECT address, fixed_ip FROM floating_ips"
+	    " WHERE router_id = ?1 AND fixed_ip IS NOT NULL ORDER BY address",
+	    "s", router_id)) == NULL ||
+	    ns_ensure(nb, ns, 1) == -1)
+		goto out;
+	for (i = 0; i < legs->nrows; i++) {
+		char	**r = &legs->cells[i * legs->ncols];
+		int	  gw = strcmp(r[7], "network:router_gateway") == 0;
+
+		dp_name(root, gw ? "nqg-" : "nqr-", r[0]);
+		dp_name(inner, gw ? "qg-" : "qr-", r[0]);
+		addr_in(addr, r[2], r[3]);
+		if (dp_bridge_ensure(nb, r[4]) == -1 ||
+		    leg_ensure(nb, ns, root, inner, r[1], addr, r[5],
+		    strtoll(r[6], NULL, 10)) == -1)
+			goto out;
+		if (gw) {
+			names_add(qg, inner);
+			strlcpy(qgdev, inner, sizeof(qgdev));
+			strlcpy(gw_addr, addr, sizeof(gw_addr));
+			strlcpy(gw_ip, r[2], sizeof(gw_ip));
+			ext_gw = r[8];
+		} else {
+			names_add(qr, inner);
+			names_add(cidrs, r[3]);
+		}
+	}
+	if (legs_prune(nb, ns, "qr-", "nqr-", qr) == -1 ||
+	    legs_prune(nb, ns, "qg-", "nqg-", qg) == -1)
+		goto out;
+	if (*qgdev != '\0') {
+		if (fip_addrs_sync(nb, ns, qgdev, gw_addr, fips) == -1)
+			goto out;
+		if (ext_gw != NULL && run(nb, NULL, "ip", "-n", ns, "route",
+		    "replace", "default", "via", ext_gw, "dev", qgdev,
+		    NULL) == -1)
+			goto out;
+	}
+	if (nat_apply(nb, ns, *qgdev != '\0' ? qgdev : NULL, gw_ip,
+	    strcmp(snat, "1") == 0, cidrs, fips) == -1)
+		goto out;
+	rv = 0;
+out:
+	free(snat);
+	table_free(legs);
+	table_free(fips);
+	table_free(cidrs);
+	table_free(qr);
+	table_free(qg);
+	return rv;
+}
+
+int
+router_unapply(struct nb *nb, const char *router_id)
+{
+	static const char *const inner[] = { "qr-", "qg-" };
+	static const char *const root[] = { "nqr-", "nqg-" };
+	char			 ns[16];
+
+	dp_name(ns, "nrt-", router_id);
+	return ns_remove(nb, ns, inner, root, 2);
+}
+
+/* --- DHCP ----------------------------------------------------------- */
+
+static char *
+dhcp_dir(struct nb *nb, const char *subnet_id)
+{
+	char	*d;
+
+	xasprintf(&d, "%s/%s", conf_get(nb->conf, "network", "dhcp_dir",
+	    "/run/nubes/dhcp"), subnet_id);
+	return d;
+}
+
+/* mkdir -p, each made 0755 (dnsmasq reads its files as nobody). */
+static int
+mkdirs(struct nb *nb, const char *path)
+{
+	char	*p, *s;
+
+	p = xstrdup(path);
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		int	 end = *s == '\0';
+
+		*s = '\0';
+		if (mkdir(p, 0755) == -1 && errno != EEXIST) {
+			nb_seterr(nb, NB_EFAIL, "%s: %s", p, strerror(errno));
+			free(p);
+			return -1;
+		}
+		if (end)
+			break;
+		*s = '/';
+	}
+	free(p);
+	return 0;
+}
+
+/* Replace path with text, through a temporary file and rename. */
+static int
+file_replace(struct nb *nb, const char *path, const char *text)
+{
+	char	*tmp;
+	FILE	*f;
+	int	 ok;
+
+	xasprintf(&tmp, "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL) {
+		nb_seterr(nb, NB_EFAIL, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	ok = fputs(text, f) != EOF;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) == -1) {
+		nb_seterr(nb, NB_EFAIL, "%s: %s", path, strerror(errno));
+		(void)unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+/*
+ * The pid of the dnsmasq started for dir: its pid file, and its command
+ * line naming that pid file, so another process that took the number
+ * since is never signalled.  0 when none runs.
+ */
+static pid_t
+dnsmasq_pid(const char *dir)
+{
+	char	 path[512], want[512], cmd[4096];
+	long	 pid;
+	ssize_t	 n, off;
+	FILE	*f;
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s/pid", dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1 || pid <= 1) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	snprintf(want, sizeof(want), "--pid-file=%s/pid", dir);
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, cmd, sizeof(cmd) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	cmd[n] = '\0';
+	for (off = 0; off < n; off += strlen(cmd + off) + 1)
+		if (strcmp(cmd + off, want) == 0)
+			return (pid_t)pid;
+	return 0;
+}
+
+/* Running, not a zombie waiting for whoever adopted it. */
+static int
+alive(pid_t pid)
+{
+	char	 path[64], buf[256], *p;
+	ssize_t	 n;
+	int	 fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": the state follows the last ')'. */
+	if ((p = strrchr(buf, ')')) == NULL || p[1] == '\0')
+		return 0;
+	return p[2] != 'Z' && p[2] != 'X';
+}
+
+static const char dhcp_port_sql[] =
+    "SELECT p.id, p.mac, i.ip FROM ports p JOIN port_ips i"
+    " ON i.port_id = p.id WHERE p.device_owner = 'network:dhcp'"
+    " AND p.device_id = ?1 AND i.subnet_id = ?1";
+
+/* The subnet's DHCP port, made when missing; its row, or NULL. */
+static struct table *
+dhcp_port(struct nb *nb, const char *subnet_id, const char *net_id)
+{
+	struct port_spec	 ps;
+	struct table		*t;
+	char			 id[NB_UUID_LEN + 1];
+
+	if ((t = db_table(nb, dhcp_port_sql, "s", subnet_id)) == NULL ||
+	    t->nrows > 0)
+		return t;
+	table_free(t);
+	memset(&ps, 0, sizeof(ps));
+	ps.net = net_id;
+	ps.subnet = subnet_id;
+	ps.device_owner = "network:dhcp";
+	ps.device_id = subnet_id;
+	ps.no_port_security = 1;
+	ps.infrastructure = 1;
+	if (db_begin(nb) == -1)
+		return NULL;
+	/* Another program may have made it since: take that one. */
+	if (db_int(nb, 1, "SELECT count(*) FROM ports WHERE device_owner ="
+	    " 'network:dhcp' AND device_id = ?1", "s", subnet_id) == 0 &&
+	    (port_create_tx(nb, &ps, id) == -1 || db_exec(nb, NULL, "UPDATE"
+	    " ports SET status = 'ACTIVE' WHERE id = ?1", "s", id) == -1)) {
+		db_rollback(nb);
+		return NULL;
+	}
+	if (nb->errcode != 0 || db_commit(nb) == -1) {
+		db_rollback(nb);
+		return NULL;
+	}
+	return db_table(nb, dhcp_port_sql, "s", subnet_id);
+}
+
+/* The hosts and options files of the subnet's dnsmasq. */
+static int
+dhcp_files(struct nb *nb, const char *dir, const char *subnet_id,
+    char **row)
+{
+	struct table	*t;
+	struct buf	 b;
+	char		 path[512], *p, *q, *dns;
+	size_t		 i;
+	int		 rv;
+
+	if ((t = db_table(nb, "SELECT p.mac, i.ip FROM port_ips i JOIN ports"
+	    " p ON p.id = i.port_id WHERE i.subnet_id = ?1 AND"
+	    " p.device_owner IS NOT 'network:dhcp' ORDER BY i.address", "s",
+	    subnet_id)) == NULL)
+		return -1;
+	buf_init(&b);
+	for (i = 0; i < t->nrows; i++)
+		buf_printf(&b, "%s,%s\n", t->cells[i * 2],
+		    t->cells[i * 2 + 1]);
+	table_free(t);
+	snprintf(path, sizeof(path), "%s/hosts", dir);
+	rv = file_replace(nb, path, b.s != NULL ? b.s : "");
+	buf_free(&b);
+	if (rv == -1)
+		return -1;
+	/* row: cidr, gateway, dns, routes, mtu */
+	buf_init(&b);
+	buf_printf(&b, "option:router%s%s\n", row[1] ? "," : "",
+	    row[1] ? row[1] : "");
+	if (row[2] != NULL)
+		buf_printf(&b, "option:dns-server,%s\n", row[2]);
+	buf_printf(&b, "option:mtu,%s\n", row[4]);
+	if (row[3] != NULL) {
+		/* "cidr=hop,..." into classless routes, with the default. */
+		buf_puts(&b, "option:classless-static-route");
+		dns = xstrdup(row[3]);
+		for (p = dns; (q = strsep(&p, ",")) != NULL;) {
+			char	*eq = strchr(q, '=');
+
+			if (eq != NULL) {
+				*eq = '\0';
+				buf_printf(&b, ",%s,%s", q, eq + 1);
+			}
+		}
+		free(dns);
+		if (row[1] != NULL)
+			buf_printf(&b, ",0.0.0.0/0,%s", row[1]);
+		buf_puts(&b, "\n");
+	}
+	snprintf(path, sizeof(path), "%s/opts", dir);
+	rv = file_replace(nb, path, b.s);
+	buf_free(&b);
+	return rv;
+}
+
+static int
+dnsmasq_start(struct nb *nb, const char *ns, const char *dir,
+    const char *dev, const char *cidr)
+{
+	char		 a_hosts[600], a_opts[600], a_pid[600], a_if[40];
+	char		 a_range[80], net[16], mask[16];
+	uint32_t	 first, last;
+	int		 prefix;
+
+	if (cidr_parse(nb, "subnet", cidr, &first, &last, &prefix) == -1)
+		return -1;
+	snprintf(a_hosts, sizeof(a_hosts), "--dhcp-hostsfile=%s/hosts", dir);
+	snprintf(a_opts, sizeof(a_opts), "--dhcp-optsfile=%s/opts", dir);
+	snprintf(a_pid, sizeof(a_pid), "--pid-file=%s/pid", dir);
+	snprintf(a_if, sizeof(a_if), "--interface=%s", dev);
+	ip4_text(first, net);
+	ip4_text(prefix == 0 ? 0 : 0xffffffffU << (32 - prefix), mask);
+	snprintf(a_range, sizeof(a_range), "--dhcp-range=%s,static,%s,86400s",
+	    net, mask);
+	return run(nb, NULL, "ip", "netns", "exec", ns, "dnsmasq",
+	    "--conf-file=/dev/null", "--no-hosts", "--no-resolv", "--port=0",
+	    "--bind-interfaces", a_if, "--except-interface=lo", a_range,
+	    a_hosts, a_opts, a_pid, "--dhcp-authoritative", "--leasefile-ro",
+	    "--user=nobody", NULL);
+}
+
+static const char dhcp_subnet_sql[] =
+    "SELECT s.cidr, s.gateway, s.dns, s.routes, n.mtu, s.dhcp,"
+    " s.network_id, n.bridge FROM subnets s JOIN networks n"
+    " ON n.id = s.network_id WHERE s.id = ?1";
+
+int
+dhcp_apply(struct nb *nb, const char *subnet_id)
+{
+	struct table	*s = NULL, *port = NULL;
+	char		 ns[16], root[16], inner[16], addr[24], *dir;
+	char		**r;
+	pid_t		 pid;
+	int		 rv = -1;
+
+	dir = dhcp_dir(nb, subnet_id);
+	if ((s = db_table(nb, dhcp_subnet_sql, "s", subnet_id)) == NULL)
+		goto out;
+	if (s->nrows == 0 || strcmp(s->cells[5], "1") != 0) {
+		rv = dhcp_remove(nb, subnet_id);
+		goto out;
+	}
+	r = s->cells;
+	dp_name(ns, "ndh-", subnet_id);
+	if ((port = dhcp_port(nb, subnet_id, r[6])) == NULL)
+		goto out;
+	if (port->nrows == 0) {
+		nb_seterr(nb, NB_EFAIL, "subnet %s has no DHCP port",
+		    subnet_id);
+		goto out;
+	}
+	dp_name(root, "nds-", port->cells[0]);
+	dp_name(inner, "ns-", port->cells[0]);
+	addr_in(addr, port->cells[2], r[0]);
+	if (dp_bridge_ensure(nb, r[6]) == -1 || ns_ensure(nb, ns, 0) == -1 ||
+	    leg_ensure(nb, ns, root, inner, port->cells[1], addr, r[7],
+	    strtoll(r[4], NULL, 10)) == -1 ||
+	    mkdirs(nb, dir) == -1 || dhcp_files(nb, dir, subnet_id, r) == -1)
+		goto out;
+	/* Running: it reads both files again on SIGHUP. */
+	if ((pid = dnsmasq_pid(dir)) > 0) {
+		if (kill(pid, SIGHUP) == 0) {
+			rv = 0;
+			goto out;
+		}
+	}
+	rv = dnsmasq_start(nb, ns, dir, inner, r[0]);
+out:
+	free(dir);
+	table_free(s);
+	table_free(port);
+	return rv;
+}
+
+int
+dhcp_refresh(struct nb *nb, const char *subnet_id)
+{
+	char	*dir;
+	int	 rv = 0;
+
+	dir = dhcp_dir(nb, subnet_id);
+	if (dnsmasq_pid(dir) > 0)
+		rv = dhcp_apply(nb, subnet_id);
+	free(dir);
+	return rv;
+}
+
+int
+dhcp_remove(struct nb *nb, const char *subnet_id)
+{
+	static const char *const inner[] = { "ns-" };
+	static const char *const root[] = { "nds-" };
+	struct timespec		 ts = { 0, 20 * 1000 * 1000 };
+	char			 ns[16], *dir, path[600];
+	static const char *const files[] = { "hosts", "opts", "pid",
+				    "hosts.tmp", "opts.tmp" };
+	pid_t			 pid;
+	size_t			 i;
+	int			 tries;
+
+	dir = dhcp_dir(nb, subnet_id);
+	if ((pid = dnsmasq_pid(dir)) > 0 && kill(pid, SIGTERM) == 0) {
+		/* It holds the namespace until it is gone: wait, 5 s at most. */
+		for (tries = 0; tries < 250 && alive(pid); tries++)
+			nanosleep(&ts, NULL);
+	}
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		(void)unlink(path);
+	}
+	(void)rmdir(dir);
+	free(dir);
+	dp_name(ns, "ndh-", subnet_id);
+	return ns_remove(nb, ns, inner, root, 1);
+}
+
+/* --- sweeping ------------------------------------------------------- */
+
+static void
+report(struct table *t, const char *what, const char *name,
+    const char *result)
+{
+	const char	*cells[] = { what, name, result };
+
+	table_add_row(t, cells);
+}
+
+/* Is there a row of table whose id starts with the 11 of name? */
+static int
+known(struct nb *nb, const char *table, const char *name)
+{
+	char	 sql[160], pat[16];
+
+	/* name is PREFIX-IIIIIIIIJJJ: the id's 8 and, after '-', its 3. */
+	snprintf(pat, sizeof(pat), "%.8s-%.3s%%", name + 4, name + 12);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE id LIKE ?1",
+	    table);
+	return db_int(nb, 1, sql, "s", pat) != 0;
+}
+
+int
+dp_sweep(struct nb *nb, struct table *rep)
+{
+	static const char *const rinner[] = { "qr-", "qg-" };
+	static const char *const rroot[] = { "nqr-", "nqg-" };
+	static const char *const dinner[] = { "ns-" };
+	static const char *const droot[] = { "nds-" };
+	struct dirent		*e;
+	DIR			*d;
+	const char		*ddir;
+	char			 name[256], dev[16];
+	int			 rv = 0, r;
+
+	if ((d = opendir("/run/netns")) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			strlcpy(name, e->d_name, sizeof(name));
+			if (strlen(name) != 15)
+				continue;
+			if (strncmp(name, "nrt-", 4) == 0 &&
+			    !known(nb, "routers", name))
+				r = ns_remove(nb, name, rinner, rroot, 2);
+			else if (strncmp(name, "ndh-", 4) == 0 &&
+			    !known(nb, "subnets", name))
+				r = ns_remove(nb, name, dinner, droot, 1);
+			else
+				continue;
+			report(rep, "namespace", name, r == 0 ? "removed" :
+			    nb_errstr(nb));
+			rv |= r;
+		}
+		closedir(d);
+	}
+	ddir = conf_get(nb->conf, "network", "dhcp_dir", "/run/nubes/dhcp");
+	if ((d = opendir(ddir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strlen(e->d_name) != NB_UUID_LEN ||
+			    db_int(nb, 1, "SELECT count(*) FROM subnets WHERE"
+			    " id = ?1 AND dhcp", "s", e->d_name) != 0)
+				continue;
+			strlcpy(name, e->d_name, sizeof(name));
+			r = dhcp_remove(nb, name);
+			report(rep, "dhcp", name, r == 0 ? "removed" :
+			    nb_errstr(nb));
+			rv |= r;
+		}
+		closedir(d);
+	}
+	if ((d = opendir("/sys/class/net")) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			strlcpy(name, e->d_name, sizeof(name));
+			if (strlen(name) != 15 || strncmp(name, "nbr-", 4) != 0 ||
+			    db_int(nb, 1, "SELECT count(*) FROM networks WHERE"
+			    " bridge = ?1", "s", name) != 0)
+				continue;
+			snprintf(dev, sizeof(dev), "nvx-%.11s", name + 4);
+			if (link_here(dev))
+				(void)succeeds(nb, "ip", "link", "del", dev,
+				    NULL);
+			snprintf(dev, sizeof(dev), "nvl-%.11s", name + 4);
+			if (link_here(dev))
+				(void)succeeds(nb, "ip", "link", "del", dev,
+				    NULL);
+			r = run(nb, NULL, "ip", "link", "del", name, NULL);
+			report(rep, "bridge", name, r == 0 ? "removed" :
+			    nb_errstr(nb));
+			rv |= r;
+		}
+		closedir(d);
+	}
+	return rv == 0 ? 0 : -1;
+}

@@ -1,0 +1,255 @@
+#!/bin/sh
+# Routers, floating IPs and DHCP on real guests.  Two subnets on two
+# networks joined by a router: guest a (DHCP) and guest b (static, from
+# its config drive) show the addresses IPAM gave them and a pings b
+# across the router, then the outside through SNAT.  The "outside" is a
+# namespace behind a veth that is the external flat network's physical
+# interface: it reaches b through a floating IP, and no longer after
+# the floating IP is disassociated.  A router namespace lost as in a
+# reboot comes back with cloud-net-sync.  Deletes in use are refused;
+# free ones leave no namespace, bridge, nft table or dnsmasq behind.
+. "${top_srcdir:-.}/tests/lib.sh"
+use_libvirt
+guests_exclusive
+bootstrap_cloud
+out=nbt-out$$
+ext=nbt-x$$
+vx=nbt-v$$
+cat >> "$CLOUD_CONFIG" <<CONF
+[network]
+physical_interface_mappings = public:${ext}a
+vxlan_interface = ${vx}a
+CONF
+cleanup() {
+	ip netns del "$out" 2>/dev/null
+	ip link del "${ext}a" 2>/dev/null
+	ip link del "${vx}a" 2>/dev/null
+	libvirt_cleanup
+	rm -rf "$T"
+}
+trap cleanup EXIT
+ip netns add "$out" &&
+    ip link add "${ext}a" type veth peer name "${ext}b" &&
+    ip link set "${ext}b" netns "$out" &&
+    ip -n "$out" addr add 198.51.100.1/24 dev "${ext}b" &&
+    ip -n "$out" link set "${ext}b" up &&
+    ip link add "${vx}a" type veth peer name "${vx}b" &&
+    ip link set "${vx}a" up || {
+	echo "Bail out! cannot make the outside namespace"
+	exit 1
+}
+cloud-host-add -q host1 --uri qemu:///system
+cloud-image-add -q tiny --disk-format raw < "$NUBES_TEST_CACHE/disk.img"
+cloud-flavor-create -q m1.tiny --vcpus 1 --ram 128 --disk 1
+cloud-net-create -q --type flat --physical-net public --external public
+cloud-subnet-create -q --net public --cidr 198.51.100.0/24 \
+    --gateway 198.51.100.1 --pool 198.51.100.10-198.51.100.50 --no-dhcp pub
+cloud-net-create -q n1
+cloud-subnet-create -q --net n1 --cidr 10.81.1.0/24 s1
+cloud-net-create -q n2
+cloud-subnet-create -q --net n2 --cidr 10.81.2.0/24 --no-dhcp s2
+br1=$(cloud-net-show n1 -f value -c bridge)
+br2=$(cloud-net-show n2 -f value -c bridge)
+brp=$(cloud-net-show public -f value -c bridge)
+s1=$(cloud-subnet-show s1 -f value -c id)
+
+# --- the model: refusals leave everything as it was ------------------
+dbdump > "$T/before"
+expect_fail 2 "not external" "a gateway on a network that is not external" \
+    cloud-router-create --external-net n1 rx
+expect_fail 3 "not found" "a gateway on no network" \
+    cloud-router-create --external-net nosuch rx
+expect_fail 2 "not external" "a floating IP from a network that is not" \
+    cloud-fip-create n1
+expect_fail 2 "usage" "cloud-router-set with nothing to set" \
+    cloud-router-set rx
+unchanged_since "$T/before" "  ... nothing recorded"
+check "no bridge before anything needs one" \
+    test ! -e "/sys/class/net/$br1" -a ! -e "/sys/class/net/$brp"
+
+expect 0 "a router with a gateway on the external network" \
+    cloud-router-create --external-net public -f value -c gateway_ip \
+    -c namespace r1
+rns=$(sed -n 2p "$T/out")
+check "  ... its gateway address is the pool's first" \
+    test "$(sed -n 1p "$T/out")" = 198.51.100.10
+check "  ... its namespace is made" test -e "/run/netns/$rns"
+check "  ... with the external network's bridge and its uplink" \
+    test "$(cat /sys/class/net/${ext}a/master/uevent 2>/dev/null |
+    sed -n 's/^INTERFACE=//p')" = "$brp"
+expect 0 "s1 joins the router" cloud-router-add-subnet r1 s1
+expect 0 "s2 joins the router" cloud-router-add-subnet r1 s2
+expect_fail 5 "on router 'r1' already" "s1 cannot join twice" \
+    cloud-router-add-subnet r1 s1
+run cloud-router-show r1 -f value -c subnets
+out_is "s1=10.81.1.1 s2=10.81.2.1" "  ... the router holds both gateways"
+check "  ... in its namespace" sh -c "ip -n $rns -4 -o addr |
+    grep -q ' 10.81.1.1/24 ' && ip -n $rns -4 -o addr | grep -q ' 10.81.2.1/24 '"
+check "  ... with SNAT of both to the gateway address" sh -c "
+    ip netns exec $rns nft list table ip nubes |
+    grep -q 'ip saddr 10.81.2.0/24 snat to 198.51.100.10'"
+expect_fail 5 "is on routers: r1" "a network on a router is not deleted" \
+    cloud-net-delete n1
+expect_fail 5 "is on router r1" "nor its subnet" cloud-subnet-delete s1
+rleg=$(cloud-port-list --net n1 -f value -c id)
+expect_fail 5 "a router's leg" "nor the router's port" \
+    cloud-port-delete "$rleg"
+expect_fail 5 "has subnets: s1, s2" "nor the router" cloud-router-delete r1
+
+# --- guests --------------------------------------------------------
+console_has() {
+	cloud-server-console "$1" 2>/dev/null | grep -q -- "$2"
+}
+reaches() {
+	ip netns exec "$out" ping -c 1 -W 1 "$1" >/dev/null 2>&1
+}
+unreachable() {
+	! reaches "$1" && ! reaches "$1" && ! reaches "$1"
+}
+cat > "$T/uda" <<'EOF'
+#!/bin/sh
+# Ping b across the router, then the outside host through SNAT.
+for peer in 10.81.2.10 198.51.100.1; do
+	i=0
+	while [ $i -lt 90 ]; do
+		if ping -c 1 -W 1 $peer >/dev/null 2>&1; then
+			echo "NUBES-PING $peer ok"
+			break
+		fi
+		i=$((i + 1))
+	done
+	[ $i -lt 90 ] || echo "NUBES-PING $peer failed"
+done
+EOF
+# The outside host may ping what has a floating IP.
+cloud-secgroup-rule-add -q default --direction ingress --protocol icmp \
+    --remote-ip 198.51.100.0/24
+cloud-port-create -q --net n2 --fixed-ip 10.81.2.10 pb
+a=$(cloud-boot --flavor m1.tiny --image tiny --net n1 --user-data-stdin \
+    -f value -c id a < "$T/uda")
+echo "$a" >> "$T/domains"
+b=$(cloud-boot --flavor m1.tiny --image tiny --port pb -f value -c id b)
+echo "$b" >> "$T/domains"
+check "both servers run" test -n "$a" -a -n "$b"
+aip=$(cloud-port-list --net n1 -f value -c fixed_ips -c device_id |
+    awk -v a="$a" '$2 == a { print $1 }')
+check "a's port has its address from IPAM" test -n "$aip"
+dns=ndh-$(echo "$s1" | cut -c1-8)$(echo "$s1" | cut -c10-12)
+check "s1's DHCP server runs in its namespace" test -e "/run/netns/$dns"
+check "  ... as a dnsmasq serving a's MAC and address" sh -c "
+    grep -q ',$aip\$' /run/nubes/dhcp/$s1/hosts &&
+    pgrep -f -- '[-]-pid-file=/run/nubes/dhcp/$s1/pid' >/dev/null"
+check "a has that address by DHCP" \
+    wait_for 180 console_has a "NUBES-NET eth0 $aip/24"
+check "b has its own from its config drive" \
+    wait_for 180 console_has b "NUBES-NET eth0 10.81.2.10/24"
+check "a pings b across the router" \
+    wait_for 180 console_has a "NUBES-PING 10.81.2.10 ok"
+check "a reaches the outside host, which has no route back but SNAT" \
+    wait_for 120 console_has a "NUBES-PING 198.51.100.1 ok"
+
+# --- floating IPs ----------------------------------------------------
+cloud-net-create -q n3
+cloud-subnet-create -q --net n3 --cidr 10.81.3.0/24 s3
+cloud-port-create -q --net n3 p3
+expect 0 "a floating IP" cloud-fip-create public -f value -c address \
+    -c status
+out_is "198.51.100.11
+DOWN" "  ... the next free address, unbound"
+expect_fail 5 "no router joins subnet 's3'" \
+    "a port no router joins to the external network has no floating IP" \
+    cloud-fip-associate 198.51.100.11 p3
+check "the outside cannot reach b before" unreachable 198.51.100.11
+expect 0 "the floating IP is bound to b" cloud-fip-associate 198.51.100.11 b
+run cloud-fip-list -f value -c address -c fixed_ip -c server -c router \
+    -c status
+out_is "198.51.100.11	10.81.2.10	$b	r1	ACTIVE" "  ... listed so"
+check "the outside host pings b through it" wait_for 30 reaches 198.51.100.11
+expect_fail 5 "has floating IP 198.51.100.11" "b has one floating IP" \
+    sh -c "cloud-fip-create -q public && cloud-fip-associate 198.51.100.12 b"
+cloud-fip-delete -q 198.51.100.12
+cloud-secgroup-create -q closed
+expect 0 "b's port moves to a group with no rules" \
+    cloud-port-set --security-group closed pb
+check "  ... the outside no longer reaches b, with no restart" \
+    wait_for 30 unreachable 198.51.100.11
+expect 0 "back to the default group" cloud-port-set --security-group default pb
+check "  ... and the outside reaches b again" wait_for 30 reaches 198.51.100.11
+expect_fail 5 "free ports only" "port security stays as b was booted with" \
+    cloud-port-set --no-port-security pb
+expect_fail 5 "floating IPs associated" \
+    "s2 does not leave the router while b's floating IP uses it" \
+    cloud-router-remove-subnet r1 s2
+
+# A reboot empties the kernel: here, the router's namespace alone.
+ip netns del "$rns"
+check "the router's namespace is gone" test ! -e "/run/netns/$rns"
+expect 0 "cloud-net-sync applies everything again" cloud-net-sync \
+    -f value -c object -c result
+check "  ... reporting the router and the DHCP server applied" sh -c "
+    grep -qx 'router	applied' '$T/out' && grep -qx 'dhcp	applied' '$T/out'"
+check "  ... b answers through its floating IP again" \
+    wait_for 30 reaches 198.51.100.11
+expect 0 "a second cloud-net-sync changes nothing and fails nothing" \
+    cloud-net-sync -q
+
+expect 0 "disassociate" cloud-fip-disassociate 198.51.100.11
+check "  ... the outside no longer reaches b" wait_for 10 unreachable \
+    198.51.100.11
+check "  ... no NAT for it is left" sh -c "
+    ! ip netns exec $rns nft list table ip nubes | grep -q 198.51.100.11 &&
+    ! ip -n $rns -4 -o addr | grep -q 198.51.100.11"
+cloud-fip-associate -q 198.51.100.11 b
+expect 0 "bound again, then b is deleted" cloud-server-delete b
+run cloud-fip-list -f value -c address -c fixed_ip -c status
+out_is "198.51.100.11	10.81.2.10	ACTIVE" \
+    "  ... the floating IP stays with b's port, which b was given"
+expect 0 "the port is deleted" cloud-port-delete pb
+run cloud-fip-list -f value -c address -c fixed_ip -c status
+out_is "198.51.100.11		DOWN" "  ... the floating IP stays, unbound"
+check "  ... and its NAT is gone" sh -c "
+    ip netns exec $rns nft list table ip nubes >/dev/null &&
+    ! ip netns exec $rns nft list table ip nubes | grep -q 198.51.100.11"
+
+# --- a VXLAN network's uplink ----------------------------------------
+cloud-net-create -q --type vxlan --segment 4242 vxn
+cloud-subnet-create -q --net vxn --cidr 10.81.4.0/24 --no-dhcp vxs
+brv=$(cloud-net-show vxn -f value -c bridge)
+vxdev=nvx-$(echo "$brv" | cut -c5-)
+expect 0 "a vxlan subnet joins the router" cloud-router-add-subnet r1 vxs
+check "  ... its bridge has a VXLAN device with its VNI over the tunnel \
+device" sh -c "ip -d link show $vxdev | grep -q 'vxlan id 4242 .*dev ${vx}a' &&
+    test \"\$(basename \$(readlink /sys/class/net/$vxdev/master))\" = $brv"
+cloud-router-remove-subnet r1 vxs
+check "  ... both go with it" test ! -e "/sys/class/net/$vxdev" -a \
+    ! -e "/sys/class/net/$brv"
+
+# --- removal leaves nothing ----------------------------------------
+cloud-server-delete -q a
+cloud-port-delete -q p3
+cloud-fip-delete -q 198.51.100.11
+cloud-router-remove-subnet r1 s1
+expect_fail 2 "outside the allocation pools" \
+    "s1's gateway address goes back to no pool" \
+    cloud-port-create --net n1 --fixed-ip 10.81.1.1 x
+cloud-router-remove-subnet r1 s2
+expect 0 "the router, without subnets, is deleted" cloud-router-delete r1
+cloud-secgroup-delete -q closed
+for n in vxn n3 n2 n1; do
+	cloud-net-delete -q "$n" || echo "# cannot delete $n"
+done
+check "no router or DHCP namespace is left" \
+    test ! -e "/run/netns/$rns" -a ! -e "/run/netns/$dns"
+check "no dnsmasq is left, nor its files" sh -c "
+    ! pgrep -f -- '[-]-pid-file=/run/nubes/dhcp/$s1/pid' >/dev/null &&
+    test ! -e /run/nubes/dhcp/$s1"
+check "no bridge is left" test ! -e "/sys/class/net/$br1" -a \
+    ! -e "/sys/class/net/$br2" -a ! -e "/sys/class/net/$brp"
+check "no veth leg is left" sh -c "
+    ! ip -o link | grep -Eq ': n(qr|qg|ds)-'"
+check "the physical interface is free again" \
+    test ! -e "/sys/class/net/${ext}a/master"
+expect 0 "cloud-net-sync --prune finds nothing to remove" \
+    cloud-net-sync --prune -f value -c result
+out_is "" "  ... and reports nothing"
+done_testing
