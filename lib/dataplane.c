@@ -57,20 +57,28 @@ dp_name(char out[16], const char *prefix, const char *id)
 	    id + 9 : "");
 }
 
+/* argv from arg0 and the arguments after it, which end with NULL. */
+static void
+args(const char *argv[ARGS_MAX + 1], const char *arg0, va_list ap)
+{
+	int	 n = 0;
+
+	argv[n++] = arg0;
+	while (n < ARGS_MAX && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	argv[n] = NULL;
+}
+
 /* Run a program; the arguments end with NULL.  0, or -1 with its stderr. */
 static int
 run(struct nb *nb, char **out, const char *arg0, ...)
 {
 	const char	*argv[ARGS_MAX + 1];
 	va_list		 ap;
-	int		 n = 0;
 
-	argv[n++] = arg0;
 	va_start(ap, arg0);
-	while (n < ARGS_MAX && (argv[n] = va_arg(ap, const char *)) != NULL)
-		n++;
+	args(argv, arg0, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	return spawn_ok(nb, (char *const *)argv, NULL, out);
 }
 
@@ -81,14 +89,11 @@ succeeds(struct nb *nb, const char *arg0, ...)
 	struct spawn_result	 res;
 	const char		*argv[ARGS_MAX + 1];
 	va_list			 ap;
-	int			 n = 0, ok;
+	int			 ok;
 
-	argv[n++] = arg0;
 	va_start(ap, arg0);
-	while (n < ARGS_MAX && (argv[n] = va_arg(ap, const char *)) != NULL)
-		n++;
+	args(argv, arg0, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	if (spawn_run(nb, (char *const *)argv, NULL, &res) == -1) {
 		nb_clearerr(nb);
 		return 0;

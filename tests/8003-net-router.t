@@ -22,6 +22,8 @@ vxlan_interface = ${vx}a
 CONF
 cleanup() {
 	ip netns del "$out" 2>/dev/null
+	ip netns del nrt-0bad0bad0ba 2>/dev/null
+	ip link del nbr-0bad0bad0ba 2>/dev/null
 	ip link del "${ext}a" 2>/dev/null
 	ip link del "${vx}a" 2>/dev/null
 	libvirt_cleanup
@@ -249,7 +251,11 @@ check "no veth leg is left" sh -c "
     ! ip -o link | grep -Eq ': n(qr|qg|ds)-'"
 check "the physical interface is free again" \
     test ! -e "/sys/class/net/${ext}a/master"
-expect 0 "cloud-net-sync --prune finds nothing to remove" \
-    cloud-net-sync --prune -f value -c result
-out_is "" "  ... and reports nothing"
+# What a database lost track of (a restore, say): --prune removes it.
+ip netns add nrt-0bad0bad0ba && ip link add nbr-0bad0bad0ba type bridge
+expect 0 "cloud-net-sync --prune" cloud-net-sync --prune -f value
+out_is "namespace	nrt-0bad0bad0ba	removed
+bridge	nbr-0bad0bad0ba	removed" "  ... removes what no row names, and only that"
+check "  ... from the kernel" test ! -e /run/netns/nrt-0bad0bad0ba -a \
+    ! -e /sys/class/net/nbr-0bad0bad0ba
 done_testing
