@@ -30,6 +30,7 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <net/if.h>
@@ -304,8 +305,8 @@ uplink_ensure(struct nb *nb, const char *type, const char *physnet,
 	    "mtu", mtu, "up", NULL);
 }
 
-int
-dp_bridge_ensure(struct nb *nb, const char *net_id)
+static int
+dp_bridge_ensure_1(struct nb *nb, const char *net_id)
 {
 	struct table	*t;
 	char		**r;
@@ -344,8 +345,8 @@ static const char bridge_users_sql[] =
     " (host_id IS NOT NULL OR device_owner IN ('network:router_interface',"
     " 'network:router_gateway', 'network:dhcp'))";
 
-int
-dp_bridge_remove(struct nb *nb, const char *bridge, const char *type,
+static int
+dp_bridge_remove_1(struct nb *nb, const char *bridge, const char *type,
     const char *physnet)
 {
 	char	 dev[16], iface[IF_NAMESIZE];
@@ -367,8 +368,8 @@ dp_bridge_remove(struct nb *nb, const char *bridge, const char *type,
 	return 0;
 }
 
-int
-dp_prune(struct nb *nb, const char *net_id)
+static int
+dp_prune_1(struct nb *nb, const char *net_id)
 {
 	struct table	*t;
 	size_t		 i;
@@ -522,8 +523,8 @@ nat_apply(struct nb *nb, const char *ns, const char *qg, const char *gw_ip,
 	return rc;
 }
 
-int
-router_apply(struct nb *nb, const char *router_id)
+static int
+router_apply_1(struct nb *nb, const char *router_id)
 {
 	struct table	*legs = NULL, *fips = NULL, *cidrs, *qr, *qg;
 	char		 ns[16], root[16], inner[16], addr[24], gw_addr[24];
@@ -596,8 +597,8 @@ out:
 	return rv;
 }
 
-int
-router_unapply(struct nb *nb, const char *router_id)
+static int
+router_unapply_1(struct nb *nb, const char *router_id)
 {
 	static const char *const inner[] = { "qr-", "qg-" };
 	static const char *const root[] = { "nqr-", "nqg-" };
@@ -858,8 +859,8 @@ static const char dhcp_subnet_sql[] =
     " s.network_id, n.bridge FROM subnets s JOIN networks n"
     " ON n.id = s.network_id WHERE s.id = ?1";
 
-int
-dhcp_apply(struct nb *nb, const char *subnet_id)
+static int
+dhcp_apply_1(struct nb *nb, const char *subnet_id)
 {
 	struct table	*s = NULL, *port = NULL;
 	char		 ns[16], root[16], inner[16], addr[24], *dir;
@@ -906,8 +907,8 @@ out:
 	return rv;
 }
 
-int
-dhcp_refresh(struct nb *nb, const char *subnet_id)
+static int
+dhcp_refresh_1(struct nb *nb, const char *subnet_id)
 {
 	char	*dir;
 	int	 rv = 0;
@@ -919,8 +920,8 @@ dhcp_refresh(struct nb *nb, const char *subnet_id)
 	return rv;
 }
 
-int
-dhcp_remove(struct nb *nb, const char *subnet_id)
+static int
+dhcp_remove_1(struct nb *nb, const char *subnet_id)
 {
 	static const char *const inner[] = { "ns-" };
 	static const char *const root[] = { "nds-" };
@@ -972,8 +973,8 @@ known(struct nb *nb, const char *table, const char *name)
 	return db_int(nb, 1, sql, "s", pat) != 0;
 }
 
-int
-dp_sweep(struct nb *nb, struct table *rep)
+static int
+dp_sweep_1(struct nb *nb, struct table *rep)
 {
 	static const char *const rinner[] = { "qr-", "qg-" };
 	static const char *const rroot[] = { "nqr-", "nqg-" };
@@ -1042,4 +1043,157 @@ dp_sweep(struct nb *nb, struct table *rep)
 		closedir(d);
 	}
 	return rv == 0 ? 0 : -1;
+}
+
+/* --- one apply at a time ------------------------------------------- */
+
+/*
+ * Applies on this machine take turns, through a lock file in the state
+ * directory: two programs joining subnets to one router, or booting the
+ * first two servers of a DHCP subnet, would otherwise both make the
+ * same device or start the same dnsmasq.  Taken once a process, however
+ * deep the calls; always before any database transaction, never inside
+ * one.
+ */
+static int	 dp_lockfd = -1, dp_depth;
+
+static int
+dp_lock(struct nb *nb)
+{
+	char	*path;
+
+	if (dp_depth++ > 0)
+		return 0;
+	xasprintf(&path, "%s/dataplane.lock", nb->state_dir);
+	if ((dp_lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0640)) == -1 || flock(dp_lockfd, LOCK_EX) == -1) {
+		nb_seterr(nb, NB_EFAIL, "locking '%s': %s", path,
+		    strerror(errno));
+		if (dp_lockfd != -1)
+			close(dp_lockfd);
+		dp_lockfd = -1;
+		dp_depth--;
+		free(path);
+		return -1;
+	}
+	free(path);
+	return 0;
+}
+
+static void
+dp_unlock(void)
+{
+	if (--dp_depth == 0 && dp_lockfd != -1) {
+		close(dp_lockfd);
+		dp_lockfd = -1;
+	}
+}
+
+int
+dp_bridge_ensure(struct nb *nb, const char *net_id)
+{
+	int	 rc;
+
+	if (dp_lock(nb) == -1)
+		return -1;
+	rc = dp_bridge_ensure_1(nb, net_id);
+	dp_unlock();
+	return rc;
+}
+
+int
+dp_bridge_remove(struct nb *nb, const char *bridge, const char *type,
+    const char *physnet)
+{
+	int	 rc;
+
+	if (dp_lock(nb) == -1)
+		return -1;
+	rc = dp_bridge_remove_1(nb, bridge, type, physnet);
+	dp_unlock();
+	return rc;
+}
+
+int
+dp_prune(struct nb *nb, const char *net_id)
+{
+	int	 rc;
+
+	if (dp_lock(nb) == -1)
+		return -1;
+	rc = dp_prune_1(nb, net_id);
+	dp_unlock();
+	return rc;
+}
+
+int
+router_apply(struct nb *nb, const char *router_id)
+{
+	int	 rc;
+
+	if (dp_lock(nb) == -1)
+		return -1;
+	rc = router_apply_1(nb, router_id);
+	dp_unlock();
+	return rc;
+}
+
+int
+router_unapply(struct nb *nb, const char *router_id)
+{
+	int	 rc;
+
+	if (dp_lock(nb) == -1)
+		return -1;
+	rc = router_unapply_1(nb, router_id);
+	dp_unlock();
+	return rc;
+}
+
+int
+dhcp_apply(struct nb *nb, const char *subnet_id)
+{
+	int	 rc;
+
+	if (dp_lock(nb) == -1)
+		return -1;
+	rc = dhcp_apply_1(nb, subnet_id);
+	dp_unlock();
+	return rc;
+}
+
+int
+dhcp_refresh(struct nb *nb, const char *subnet_id)
+{
+	int	 rc;
+
+	if (dp_lock(nb) == -1)
+		return -1;
+	rc = dhcp_refresh_1(nb, subnet_id);
+	dp_unlock();
+	return rc;
+}
+
+int
+dhcp_remove(struct nb *nb, const char *subnet_id)
+{
+	int	 rc;
+
+	if (dp_lock(nb) == -1)
+		return -1;
+	rc = dhcp_remove_1(nb, subnet_id);
+	dp_unlock();
+	return rc;
+}
+
+int
+dp_sweep(struct nb *nb, struct table *rep)
+{
+	int	 rc;
+
+	if (dp_lock(nb) == -1)
+		return -1;
+	rc = dp_sweep_1(nb, rep);
+	dp_unlock();
+	return rc;
 }

@@ -98,6 +98,50 @@ expect_fail 5 "a router's leg" "nor the router's port" \
     cloud-port-delete "$rleg"
 expect_fail 5 "has subnets: s1, s2" "nor the router" cloud-router-delete r1
 
+# --- in parallel: eight subnets join, get floating IPs, leave --------
+for i in 1 2 3 4 5 6 7 8; do
+	cloud-net-create -q "pn$i"
+	cloud-subnet-create -q --net "pn$i" --cidr "10.82.$i.0/24" --no-dhcp \
+	    "ps$i"
+	cloud-port-create -q --net "pn$i" "pp$i"
+done
+# parallel CMD...: CMD with I set to 1..8 at once; the exit codes in $T/rc.
+parallel() {
+	: > "$T/rc"
+	for I in 1 2 3 4 5 6 7 8; do
+		( eval "$*" > /dev/null 2>&1; echo $? >> "$T/rc" ) &
+	done
+	wait
+	sort -u "$T/rc" | tr '\n' ' '
+}
+check "eight subnets join r1 at once, all of them" \
+    test "$(parallel 'cloud-router-add-subnet r1 ps$I')" = "0 "
+check "  ... each with its leg and gateway in the namespace" \
+    test "$(ip -n "$rns" -4 -o addr | grep -c ' 10\.82\.[1-8]\.1/24 ')" = 8
+check "eight floating IPs made and bound at once" test "$(parallel \
+    'cloud-fip-create -q --address 198.51.100.2$I public &&
+    cloud-fip-associate 198.51.100.2$I pp$I')" = "0 "
+check "  ... with eight 1:1 NAT rules, none lost" test "$(ip netns exec \
+    "$rns" nft list table ip nubes | grep -c 'dnat to 10\.82\.')" = 8
+check "all unbound and deleted at once" \
+    test "$(parallel 'cloud-fip-delete 198.51.100.2$I')" = "0 "
+check "the subnets leave at once" \
+    test "$(parallel 'cloud-router-remove-subnet r1 ps$I')" = "0 "
+check "  ... and no leg nor rule of theirs is left" sh -c "
+    ! ip -n $rns -4 -o addr | grep -q ' 10\.82\.' &&
+    ! ip netns exec $rns nft list table ip nubes | grep -q '10\.82\.'"
+pbr=
+for i in 1 2 3 4 5 6 7 8; do
+	pbr="$pbr $(cloud-net-show "pn$i" -f value -c bridge)"
+	cloud-port-delete -q "pp$i"
+	cloud-net-delete -q "pn$i"
+done
+gone=0
+for b in $pbr; do
+	[ -e "/sys/class/net/$b" ] || gone=$((gone + 1))
+done
+check "  ... nor their bridges" test "$gone" = 8
+
 # --- guests --------------------------------------------------------
 console_has() {
 	cloud-server-console "$1" 2>/dev/null | grep -q -- "$2"
