@@ -620,7 +620,11 @@ dhcp_dir(struct nb *nb, const char *subnet_id)
 	return d;
 }
 
-/* mkdir -p, each made 0755 (dnsmasq reads its files as nobody). */
+/*
+ * mkdir -p, what it makes and path itself 0755 whatever the umask:
+ * dnsmasq reads its files as nobody, and an admin's umask of 077 would
+ * leave it serving no one.
+ */
 static int
 mkdirs(struct nb *nb, const char *path)
 {
@@ -630,10 +634,12 @@ mkdirs(struct nb *nb, const char *path)
 	for (s = p + 1; ; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
-		int	 end = *s == '\0';
+		int	 end = *s == '\0', made;
 
 		*s = '\0';
-		if (mkdir(p, 0755) == -1 && errno != EEXIST) {
+		made = mkdir(p, 0755) == 0;
+		if ((!made && errno != EEXIST) ||
+		    ((made || end) && chmod(p, 0755) == -1)) {
 			nb_seterr(nb, NB_EFAIL, "%s: %s", p, strerror(errno));
 			free(p);
 			return -1;
@@ -646,17 +652,24 @@ mkdirs(struct nb *nb, const char *path)
 	return 0;
 }
 
-/* Replace path with text, through a temporary file and rename. */
+/*
+ * Replace path with text, through a temporary file and rename; the file
+ * is 0644 whatever the umask, for dnsmasq reading it as nobody.
+ */
 static int
 file_replace(struct nb *nb, const char *path, const char *text)
 {
 	char	*tmp;
-	FILE	*f;
-	int	 ok;
+	FILE	*f = NULL;
+	int	 fd, ok;
 
 	xasprintf(&tmp, "%s.tmp", path);
-	if ((f = fopen(tmp, "w")) == NULL) {
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1 || fchmod(fd, 0644) == -1 ||
+	    (f = fdopen(fd, "w")) == NULL) {
 		nb_seterr(nb, NB_EFAIL, "%s: %s", tmp, strerror(errno));
+		if (fd != -1)
+			close(fd);
 		free(tmp);
 		return -1;
 	}
@@ -1089,16 +1102,23 @@ dp_unlock(void)
 	}
 }
 
-int
-dp_bridge_ensure(struct nb *nb, const char *net_id)
+/* Run fn(nb, id) holding the lock. */
+static int
+dp_locked(struct nb *nb, int (*fn)(struct nb *, const char *), const char *id)
 {
 	int	 rc;
 
 	if (dp_lock(nb) == -1)
 		return -1;
-	rc = dp_bridge_ensure_1(nb, net_id);
+	rc = fn(nb, id);
 	dp_unlock();
 	return rc;
+}
+
+int
+dp_bridge_ensure(struct nb *nb, const char *net_id)
+{
+	return dp_locked(nb, dp_bridge_ensure_1, net_id);
 }
 
 int
@@ -1117,73 +1137,37 @@ dp_bridge_remove(struct nb *nb, const char *bridge, const char *type,
 int
 dp_prune(struct nb *nb, const char *net_id)
 {
-	int	 rc;
-
-	if (dp_lock(nb) == -1)
-		return -1;
-	rc = dp_prune_1(nb, net_id);
-	dp_unlock();
-	return rc;
+	return dp_locked(nb, dp_prune_1, net_id);
 }
 
 int
 router_apply(struct nb *nb, const char *router_id)
 {
-	int	 rc;
-
-	if (dp_lock(nb) == -1)
-		return -1;
-	rc = router_apply_1(nb, router_id);
-	dp_unlock();
-	return rc;
+	return dp_locked(nb, router_apply_1, router_id);
 }
 
 int
 router_unapply(struct nb *nb, const char *router_id)
 {
-	int	 rc;
-
-	if (dp_lock(nb) == -1)
-		return -1;
-	rc = router_unapply_1(nb, router_id);
-	dp_unlock();
-	return rc;
+	return dp_locked(nb, router_unapply_1, router_id);
 }
 
 int
 dhcp_apply(struct nb *nb, const char *subnet_id)
 {
-	int	 rc;
-
-	if (dp_lock(nb) == -1)
-		return -1;
-	rc = dhcp_apply_1(nb, subnet_id);
-	dp_unlock();
-	return rc;
+	return dp_locked(nb, dhcp_apply_1, subnet_id);
 }
 
 int
 dhcp_refresh(struct nb *nb, const char *subnet_id)
 {
-	int	 rc;
-
-	if (dp_lock(nb) == -1)
-		return -1;
-	rc = dhcp_refresh_1(nb, subnet_id);
-	dp_unlock();
-	return rc;
+	return dp_locked(nb, dhcp_refresh_1, subnet_id);
 }
 
 int
 dhcp_remove(struct nb *nb, const char *subnet_id)
 {
-	int	 rc;
-
-	if (dp_lock(nb) == -1)
-		return -1;
-	rc = dhcp_remove_1(nb, subnet_id);
-	dp_unlock();
-	return rc;
+	return dp_locked(nb, dhcp_remove_1, subnet_id);
 }
 
 int

@@ -45,6 +45,12 @@ not_ok() {
 	if [ -s "$T/err" ]; then sed 's/^/#   err: /' "$T/err" | head -20; fi
 }
 
+# skip DESCRIPTION REASON: a test this machine cannot run, said so.
+skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
+}
+
 # check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
 check() {
 	tap_desc=$1
