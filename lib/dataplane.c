@@ -785,10 +785,48 @@ dhcp_port(struct nb *nb, const char *subnet_id, const char *net_id)
 	return db_table(nb, dhcp_port_sql, "s", subnet_id);
 }
 
-/* The hosts and options files of the subnet's dnsmasq. */
+/* Does text hold line (len bytes, no newline) as one of its lines? */
+static int
+has_line(const char *text, const char *line, size_t len)
+{
+	const char	*p;
+
+	for (p = text; (p = strstr(p, line)) != NULL; p++)
+		if ((p == text || p[-1] == '\n') &&
+		    (p[len] == '\n' || p[len] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* Is a line of path's text (when it exists) missing from text? */
+static int
+lines_dropped(const char *path, const char *text)
+{
+	char	*line = NULL;
+	size_t	 cap = 0;
+	ssize_t	 n;
+	FILE	*f;
+	int	 dropped = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (!dropped && (n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		dropped = n > 0 && !has_line(text, line, (size_t)n);
+	}
+	free(line);
+	fclose(f);
+	return dropped;
+}
+
+/*
+ * The hosts and options files of the subnet's dnsmasq; *dropped says
+ * whether a MAC,IP pair the old hosts file had is gone.
+ */
 static int
 dhcp_files(struct nb *nb, const char *dir, const char *subnet_id,
-    char **row)
+    char **row, int *dropped)
 {
 	struct table	*t;
 	struct buf	 b;
@@ -807,6 +845,7 @@ dhcp_files(struct nb *nb, const char *dir, const char *subnet_id,
 		    t->cells[i * 2 + 1]);
 	table_free(t);
 	snprintf(path, sizeof(path), "%s/hosts", dir);
+	*dropped = lines_dropped(path, b.s != NULL ? b.s : "");
 	rv = file_replace(nb, path, b.s != NULL ? b.s : "");
 	buf_free(&b);
 	if (rv == -1)
@@ -867,6 +906,19 @@ dnsmasq_start(struct nb *nb, const char *ns, const char *dir,
 	    "--user=nobody", NULL);
 }
 
+/* Stop the dnsmasq of dir, if one runs, and wait for it: 5 s at most. */
+static void
+dnsmasq_stop(const char *dir)
+{
+	struct timespec	 ts = { 0, 20 * 1000 * 1000 };
+	pid_t		 pid;
+	int		 tries;
+
+	if ((pid = dnsmasq_pid(dir)) > 0 && kill(pid, SIGTERM) == 0)
+		for (tries = 0; tries < 250 && alive(pid); tries++)
+			nanosleep(&ts, NULL);
+}
+
 static const char dhcp_subnet_sql[] =
     "SELECT s.cidr, s.gateway, s.dns, s.routes, n.mtu, s.dhcp,"
     " s.network_id, n.bridge FROM subnets s JOIN networks n"
@@ -879,7 +931,7 @@ dhcp_apply_1(struct nb *nb, const char *subnet_id)
 	char		 ns[16], root[16], inner[16], addr[24], *dir;
 	char		**r;
 	pid_t		 pid;
-	int		 rv = -1;
+	int		 dropped, rv = -1;
 
 	dir = dhcp_dir(nb, subnet_id);
 	if ((s = db_table(nb, dhcp_subnet_sql, "s", subnet_id)) == NULL)
@@ -903,14 +955,20 @@ dhcp_apply_1(struct nb *nb, const char *subnet_id)
 	if (dp_bridge_ensure(nb, r[6]) == -1 || ns_ensure(nb, ns, 0) == -1 ||
 	    leg_ensure(nb, ns, root, inner, port->cells[1], addr, r[7],
 	    strtoll(r[4], NULL, 10)) == -1 ||
-	    mkdirs(nb, dir) == -1 || dhcp_files(nb, dir, subnet_id, r) == -1)
+	    mkdirs(nb, dir) == -1 ||
+	    dhcp_files(nb, dir, subnet_id, r, &dropped) == -1)
 		goto out;
-	/* Running: it reads both files again on SIGHUP. */
-	if ((pid = dnsmasq_pid(dir)) > 0) {
-		if (kill(pid, SIGHUP) == 0) {
-			rv = 0;
-			goto out;
-		}
+	/*
+	 * Running, it reads both files again on SIGHUP, but keeps its leases
+	 * in memory: an address whose port is gone stays leased to the old
+	 * MAC, and refused to the next port given it.  So when a pair goes,
+	 * a new dnsmasq, with no leases; clients renew what is theirs.
+	 */
+	if (dropped)
+		dnsmasq_stop(dir);
+	else if ((pid = dnsmasq_pid(dir)) > 0 && kill(pid, SIGHUP) == 0) {
+		rv = 0;
+		goto out;
 	}
 	rv = dnsmasq_start(nb, ns, dir, inner, r[0]);
 out:
@@ -938,20 +996,14 @@ dhcp_remove_1(struct nb *nb, const char *subnet_id)
 {
 	static const char *const inner[] = { "ns-" };
 	static const char *const root[] = { "nds-" };
-	struct timespec		 ts = { 0, 20 * 1000 * 1000 };
 	char			 ns[16], *dir, path[600];
 	static const char *const files[] = { "hosts", "opts", "pid",
 				    "hosts.tmp", "opts.tmp" };
-	pid_t			 pid;
 	size_t			 i;
-	int			 tries;
 
 	dir = dhcp_dir(nb, subnet_id);
-	if ((pid = dnsmasq_pid(dir)) > 0 && kill(pid, SIGTERM) == 0) {
-		/* It holds the namespace until it is gone: wait, 5 s at most. */
-		for (tries = 0; tries < 250 && alive(pid); tries++)
-			nanosleep(&ts, NULL);
-	}
+	/* It holds the namespace until it is gone. */
+	dnsmasq_stop(dir);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		(void)unlink(path);

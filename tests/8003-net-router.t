@@ -6,7 +6,8 @@
 # namespace behind a veth that is the external flat network's physical
 # interface: it reaches b through a floating IP, and no longer after
 # the floating IP is disassociated.  A router namespace lost as in a
-# reboot comes back with cloud-net-sync.  Deletes in use are refused;
+# reboot comes back with cloud-net-sync.  An address freed is leased by
+# DHCP to the next port given it.  Deletes in use are refused;
 # free ones leave no namespace, bridge, nft table or dnsmasq behind.
 . "${top_srcdir:-.}/tests/lib.sh"
 use_libvirt
@@ -15,6 +16,7 @@ bootstrap_cloud
 out=nbt-out$$
 ext=nbt-x$$
 vx=nbt-v$$
+cl=nbt-c$$
 cat >> "$CLOUD_CONFIG" <<CONF
 [network]
 physical_interface_mappings = public:${ext}a
@@ -22,6 +24,8 @@ vxlan_interface = ${vx}a
 CONF
 cleanup() {
 	ip netns del "$out" 2>/dev/null
+	ip netns del "$cl" 2>/dev/null
+	ip link del "${cl}a" 2>/dev/null
 	ip netns del nrt-0bad0bad0ba 2>/dev/null
 	ip link del nbr-0bad0bad0ba 2>/dev/null
 	ip link del "${ext}a" 2>/dev/null
@@ -285,8 +289,26 @@ cloud-router-remove-subnet r1 vxs
 check "  ... both go with it" test ! -e "/sys/class/net/$vxdev" -a \
     ! -e "/sys/class/net/$brv"
 
-# --- removal leaves nothing ----------------------------------------
+# --- an address given again ------------------------------------------
+# a held a lease on its address: once a is gone, a new port given that
+# address gets it by DHCP (dnsmasq keeps leases in memory, past SIGHUP).
+# The client is a namespace on n1's bridge with the new port's MAC.
 cloud-server-delete -q a
+cloud-port-create -q --net n1 --fixed-ip "$aip" pa2
+ip netns add "$cl" &&
+    ip link add "${cl}a" type veth peer name "${cl}b" &&
+    ip link set "${cl}b" netns "$cl" &&
+    ip -n "$cl" link set "${cl}b" address \
+    "$(cloud-port-show pa2 -f value -c mac)" &&
+    ip -n "$cl" link set "${cl}b" up &&
+    ip link set "${cl}a" master "$br1" up
+check "a's address, given to a new port, is leased to it by DHCP" sh -c "
+    ip netns exec $cl busybox udhcpc -i ${cl}b -n -q -t 5 -T 1 \
+    -s /bin/true 2>&1 | grep -q 'lease of $aip obtained'"
+ip netns del "$cl"
+cloud-port-delete -q pa2
+
+# --- removal leaves nothing ----------------------------------------
 cloud-port-delete -q p3
 cloud-fip-delete -q 198.51.100.11
 cloud-router-remove-subnet r1 s1
