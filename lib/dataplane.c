@@ -284,8 +284,16 @@ uplink_ensure(struct nb *nb, const char *type, const char *physnet,
 		snprintf(dev, sizeof(dev), "nvl-%s", bridge + 4);
 		if (!link_here(dev) && run(nb, NULL, "ip", "link", "add",
 		    "link", iface, "name", dev, "type", "vlan", "id", segment,
-		    NULL) == -1)
+		    NULL) == -1) {
+			char	*why = xstrdup(nb_errstr(nb));
+
+			nb_seterr(nb, NB_EFAIL, "VLAN device %s (id %s on %s): "
+			    "%s%s", dev, segment, iface, why, strstr(why,
+			    "Unknown device type") != NULL ? " (this kernel "
+			    "has no 802.1Q: modprobe 8021q)" : "");
+			free(why);
 			return -1;
+		}
 	} else if (strcmp(type, "vxlan") == 0) {
 		snprintf(dev, sizeof(dev), "nvx-%s", bridge + 4);
 		group = conf_get(nb->conf, "network", "vxlan_group",

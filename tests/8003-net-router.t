@@ -19,7 +19,7 @@ vx=nbt-v$$
 cl=nbt-c$$
 cat >> "$CLOUD_CONFIG" <<CONF
 [network]
-physical_interface_mappings = public:${ext}a
+physical_interface_mappings = public:${ext}a,trunk:${vx}a
 vxlan_interface = ${vx}a
 CONF
 cleanup() {
@@ -288,6 +288,36 @@ device" sh -c "ip -d link show $vxdev | grep -q 'vxlan id 4242 .*dev ${vx}a' &&
 cloud-router-remove-subnet r1 vxs
 check "  ... both go with it" test ! -e "/sys/class/net/$vxdev" -a \
     ! -e "/sys/class/net/$brv"
+
+# --- a VLAN network's uplink ----------------------------------------
+# Where the kernel has 802.1Q: a VLAN device with the segment's id on the
+# physical interface, in the bridge.  Where it has not (this CI machine's
+# kernel has no CONFIG_VLAN_8021Q), the join fails saying so.
+cloud-net-create -q --type vlan --physical-net trunk --segment 42 vln
+cloud-subnet-create -q --net vln --cidr 10.81.5.0/24 --no-dhcp vls
+brl=$(cloud-net-show vln -f value -c bridge)
+vldev=nvl-$(echo "$brl" | cut -c5-)
+if ip link add link "${vx}a" name "${cl}q" type vlan id 4094 2>/dev/null
+then
+	ip link del "${cl}q"
+	expect 0 "a vlan subnet joins the router" cloud-router-add-subnet r1 vls
+	check "  ... its bridge has a VLAN device with the segment's id on \
+the physical interface" sh -c "
+	    ip -d -o link show $vldev |
+	    grep -q '$vldev@${vx}a:.*vlan protocol 802.1Q id 42' &&
+	    test \"\$(basename \$(readlink /sys/class/net/$vldev/master))\" = $brl"
+	cloud-router-remove-subnet r1 vls
+	check "  ... both go with it" test ! -e "/sys/class/net/$vldev" -a \
+	    ! -e "/sys/class/net/$brl"
+else
+	expect_fail 1 "VLAN device $vldev \\(id 42 on ${vx}a\\): .* no 802.1Q" \
+	    "a vlan subnet's join fails where the kernel has no 802.1Q" \
+	    cloud-router-add-subnet r1 vls
+	cloud-router-remove-subnet r1 vls
+	check "  ... and taken off again, leaves no VLAN device or bridge" \
+	    test ! -e "/sys/class/net/$vldev" -a ! -e "/sys/class/net/$brl"
+fi
+cloud-net-delete -q vln
 
 # --- an address given again ------------------------------------------
 # a held a lease on its address: once a is gone, a new port given that
