@@ -379,6 +379,7 @@ dp_bridge_remove_1(struct nb *nb, const char *bridge, const char *type,
 static int
 dp_prune_1(struct nb *nb, const char *net_id)
 {
+	struct nb_error	 keep;
 	struct table	*t;
 	size_t		 i;
 	int		 rv = 0;
@@ -392,10 +393,15 @@ dp_prune_1(struct nb *nb, const char *net_id)
 		if (!link_here(r[1]) ||
 		    db_int(nb, 1, bridge_users_sql, "s", r[0]) != 0)
 			continue;
-		if (dp_bridge_remove(nb, r[1], r[2], r[3]) == -1)
+		/* The first failure is the one told. */
+		if (dp_bridge_remove(nb, r[1], r[2], r[3]) == -1 && rv == 0) {
+			nb_error_save(nb, &keep);
 			rv = -1;
+		}
 	}
 	table_free(t);
+	if (rv == -1)
+		nb_error_restore(nb, &keep);
 	return rv;
 }
 
@@ -1160,6 +1166,18 @@ dp_unlock(void)
 		close(dp_lockfd);
 		dp_lockfd = -1;
 	}
+}
+
+int
+dp_hold(struct nb *nb)
+{
+	return dp_lock(nb);
+}
+
+void
+dp_release(void)
+{
+	dp_unlock();
 }
 
 /* Run fn(nb, id) holding the lock. */

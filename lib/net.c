@@ -173,6 +173,15 @@ net_delete_check(struct nb *nb, const char *id, const char *name)
 }
 
 static void
+net_delete_failed(struct nb *nb)
+{
+	(void)nb;
+	table_free(gone_subnets);
+	table_free(gone_bridge);
+	gone_subnets = gone_bridge = NULL;
+}
+
+static void
 net_after_delete(struct nb *nb, const char *id)
 {
 	size_t	 i;
@@ -199,6 +208,7 @@ const struct resource res_net = {
 	.scope_sql = NET_SCOPE,
 	.delete_check = net_delete_check,
 	.after_delete = net_after_delete,
+	.delete_failed = net_delete_failed,
 };
 
 /* Physical network names of [network] physical_interface_mappings. */
@@ -919,13 +929,17 @@ port_subnet(struct nb *nb, const struct port_spec *s, const char *net_id,
 }
 
 /*
- * Is the port's fixed IP its subnet's gateway, for a router's leg?  It
- * is outside the pools; UNIQUE (subnet, address) keeps it one port's.
+ * Is the port a router's leg taking its subnet's gateway address?  That
+ * address is outside the pools and no other port may have it; UNIQUE
+ * (subnet, address) keeps it one leg's.
  */
 static int
 gateway_of(struct nb *nb, const struct port_spec *s, const char *subnet)
 {
-	return s->infrastructure && s->fixed_ip != NULL && db_int(nb, 0,
+	return s->infrastructure && s->fixed_ip != NULL &&
+	    s->device_owner != NULL &&
+	    strcmp(s->device_owner, "network:router_interface") == 0 &&
+	    db_int(nb, 0,
 	    "SELECT count(*) FROM subnets WHERE id = ?1 AND gateway = ?2",
 	    "ss", subnet, s->fixed_ip) > 0;
 }

@@ -179,5 +179,12 @@ int		 dhcp_remove(struct nb *, const char *subnet_id);
  * name, result) to rep for each.
  */
 int		 dp_sweep(struct nb *, struct table *rep);
+/*
+ * Hold the dataplane lock (every function above takes it itself) across
+ * a check and the act it decides, such as "no port here any more, so
+ * the bridge goes".  Never inside a database transaction.
+ */
+int		 dp_hold(struct nb *);
+void		 dp_release(void);
 
 #endif

@@ -217,12 +217,20 @@ server_nets_ensure(struct nb *nb, struct virt *v, const char *id)
 
 	if ((rc = server_nic_load(nb, id, &nic)) <= 0)
 		return rc;
-	/* Here the bridge is made with its uplink; libvirt then uses it. */
+	/*
+	 * Here the bridge is made with its uplink; libvirt then uses it.
+	 * Under the lock: host_net_prune() decides and removes under it.
+	 */
+	if (dp_hold(nb) == -1) {
+		server_nic_free(&nic);
+		return -1;
+	}
 	rc = (!uri_is_local(virt_uri(v)) ||
 	    dp_bridge_ensure(nb, nic.net_id) == 0) &&
 	    virt_net_ensure(v, nic.bridge, nic.mtu) == 0 &&
 	    (!nic.port_security || port_filter_define(nb, v, &nic) == 0) &&
 	    (!nic.dhcp || dhcp_apply(nb, nic.subnet_id) == 0) ? 0 : -1;
+	dp_release();
 	server_nic_free(&nic);
 	return rc;
 }
@@ -308,12 +316,16 @@ host_net_prune(struct nb *nb, struct virt *v, const char *host_id,
 	if (v == NULL || bridge == NULL)
 		return;
 	nb_error_save(nb, &keep);
-	if (db_int(nb, 1, "SELECT count(*) FROM ports p JOIN networks n"
-	    " ON n.id = p.network_id WHERE n.bridge = ?1 AND p.host_id = ?2",
-	    "ss", bridge, host_id) == 0) {
-		(void)virt_net_remove(v, bridge);
-		if (uri_is_local(virt_uri(v)))
-			(void)dp_prune(nb, NULL);
+	/* Counted and removed with no boot's ensure in between. */
+	if (dp_hold(nb) == 0) {
+		if (db_int(nb, 1, "SELECT count(*) FROM ports p JOIN networks"
+		    " n ON n.id = p.network_id WHERE n.bridge = ?1 AND"
+		    " p.host_id = ?2", "ss", bridge, host_id) == 0) {
+			(void)virt_net_remove(v, bridge);
+			if (uri_is_local(virt_uri(v)))
+				(void)dp_prune(nb, NULL);
+		}
+		dp_release();
 	}
 	nb_error_restore(nb, &keep);
 }

@@ -158,20 +158,22 @@ resource_delete(struct nb *nb, const struct resource *r, const char *text)
 		goto fail;
 	if (r->delete_check != NULL &&
 	    r->delete_check(nb, ref.id, ref.name) == -1)
-		goto failref;
+		goto failchecked;
 	xasprintf(&sql, "DELETE FROM %s WHERE id = ?1", r->table);
 	n = db_exec(nb, NULL, sql, "s", ref.id);
 	free(sql);
 	if (n == -1)
-		goto failref;
+		goto failchecked;
 	if (event_record(nb, action, r->kind, ref.id, ref.name, 1, NULL) == -1 ||
 	    db_commit(nb) == -1)
-		goto failref;
+		goto failchecked;
 	if (r->after_delete != NULL)
 		r->after_delete(nb, ref.id);
 	ref_release(&ref);
 	return 0;
-failref:
+failchecked:
+	if (r->delete_failed != NULL)
+		r->delete_failed(nb);
 	ref_release(&ref);
 fail:
 	event_failed(nb, action, r->kind, text);

@@ -27,6 +27,8 @@ struct resource {
 			    const char *name);
 	/* After the row's deletion is committed (files); may be NULL. */
 	void		(*after_delete)(struct nb *, const char *id);
+	/* When the delete fails after delete_check: drop what it kept. */
+	void		(*delete_failed)(struct nb *);
 };
 
 /* A resolved reference to one row. */

@@ -86,6 +86,18 @@ gateway_set_tx(struct nb *nb, const struct ref *router, const char *net,
 		free(prev);
 	} else if (nb->errcode != 0)
 		return -1;
+	if (net != NULL && *old_net != '\0') {
+		/* The gateway it has already: nothing to change. */
+		if (resource_authorize(nb, &res_net, "use", net, &n) == -1)
+			return -1;
+		rv = strcmp(n.id, old_net) == 0;
+		ref_release(&n);
+		if (rv) {
+			*old_net = '\0';
+			return 0;
+		}
+		rv = -1;
+	}
 	if (*old_net != '\0') {
 		if (refuse_fips(nb, router->id, NULL, router->name,
 		    "disassociate them first") == -1)
@@ -260,6 +272,32 @@ router_add_subnet(struct nb *nb, const char *router, const char *subnet)
 		    "a router's leg takes it", s.name);
 		goto fail;
 	}
+	/*
+	 * The leg takes the subnet's gateway address, and with it the
+	 * subnet's traffic: never on an external network (its gateway is
+	 * the outside's), and on another project's shared network only by
+	 * a cloud admin.
+	 */
+	if ((other = db_text(nb, "SELECT n.name FROM subnets s JOIN networks"
+	    " n ON n.id = s.network_id WHERE s.id = ?1 AND n.external", "s",
+	    s.id)) != NULL) {
+		nb_seterr(nb, NB_EUSAGE, "subnet '%s' is on external network "
+		    "'%s': a router reaches it as its gateway "
+		    "(cloud-router-set --external-net), not by a leg", s.name,
+		    other);
+		goto fail;
+	}
+	if (nb->errcode != 0)
+		goto fail;
+	if (!is_cloud_admin(nb) && db_int(nb, 0, "SELECT count(*) FROM"
+	    " subnets s, routers r WHERE s.id = ?1 AND r.id = ?2 AND"
+	    " s.project_id <> r.project_id", "ss", s.id, r.id) != 0) {
+		if (nb->errcode == 0)
+			nb_seterr(nb, NB_EAUTH, "forbidden: subnet '%s' is "
+			    "another project's: only a cloud admin joins it to "
+			    "router '%s'", s.name, r.name);
+		goto fail;
+	}
 	if ((other = db_text(nb, "SELECT r.name FROM router_interfaces ri"
 	    " JOIN routers r ON r.id = ri.router_id WHERE ri.subnet_id = ?1",
 	    "s", s.id)) != NULL) {
@@ -413,6 +451,9 @@ fip_create(struct nb *nb, const char *net, const char *address)
 	if (db_begin(nb) == -1 ||
 	    policy_check(nb, "floating_ip:create", nb->ctx.project_id,
 	    NULL) == -1 ||
+	    /* As Neutron: choosing the address is an admin's. */
+	    (address != NULL && policy_check(nb, "floating_ip:create_address",
+	    nb->ctx.project_id, NULL) == -1) ||
 	    resource_authorize(nb, &res_net, "use", net, &n) == -1)
 		goto fail;
 	if (db_int(nb, 0, "SELECT external FROM networks WHERE id = ?1", "s",
@@ -503,6 +544,7 @@ target_port(struct nb *nb, const char *target, struct ref *port)
 int
 fip_associate(struct nb *nb, const char *fip, const char *target)
 {
+	struct nb_error	 keep;
 	struct ref	 f = { 0 }, p = { 0 };
 	struct table	*t = NULL;
 	char		*old = NULL, *taken = NULL;
@@ -554,10 +596,15 @@ fip_associate(struct nb *nb, const char *fip, const char *target)
 		goto fail;
 	rv = 0;
 	if (old != NULL && strcmp(old, t->cells[1]) != 0 &&
-	    router_apply(nb, old) == -1)
+	    router_apply(nb, old) == -1) {
+		/* The first failure is the one told. */
+		nb_error_save(nb, &keep);
 		rv = -1;
-	if (router_apply(nb, t->cells[1]) == -1)
+	}
+	if (router_apply(nb, t->cells[1]) == -1 && rv == 0)
 		rv = -1;
+	else if (rv == -1)
+		nb_error_restore(nb, &keep);
 	goto out;
 fail:
 	event_failed(nb, "floating_ip:associate", "floating_ip", fip);

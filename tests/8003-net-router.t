@@ -78,6 +78,9 @@ expect_fail 2 "not external" "a floating IP from a network that is not" \
     cloud-fip-create n1
 expect_fail 2 "usage" "cloud-router-set with nothing to set" \
     cloud-router-set rx
+expect_fail 2 "outside the allocation pools" \
+    "a floating IP is never the external subnet's gateway" \
+    cloud-fip-create --address 198.51.100.1 public
 unchanged_since "$T/before" "  ... nothing recorded"
 check "no bridge before anything needs one" \
     test ! -e "/sys/class/net/$br1" -a ! -e "/sys/class/net/$brp"
@@ -98,6 +101,23 @@ expect_fail 5 "on router 'r1' already" "s1 cannot join twice" \
     cloud-router-add-subnet r1 s1
 run cloud-router-show r1 -f value -c subnets
 out_is "s1=10.81.1.1 s2=10.81.2.1" "  ... the router holds both gateways"
+# A leg holds its subnet's gateway address, so its traffic: never the
+# outside's, nor, but by a cloud admin, another project's.
+mtok=$(make_user mem1 proj1 member)
+cloud-net-create -q --shared shn
+cloud-subnet-create -q --net shn --cidr 10.81.9.0/24 --no-dhcp shs
+as "$mtok" cloud-router-create -q mr
+dbdump > "$T/before"
+expect_fail 2 "is on external network 'public'" \
+    "the external subnet is no router's leg" cloud-router-add-subnet r1 pub
+expect_fail 4 "subnet 'shs' is another project's" \
+    "a member does not join another project's shared subnet to a router" \
+    as "$mtok" cloud-router-add-subnet mr shs
+expect_fail 4 "forbidden" "a member does not choose a floating IP's address" \
+    as "$mtok" cloud-fip-create --address 198.51.100.20 public
+unchanged_since "$T/before" "  ... nothing recorded"
+as "$mtok" cloud-router-delete -q mr
+cloud-net-delete -q shn
 check "  ... in its namespace" sh -c "ip -n $rns -4 -o addr |
     grep -q ' 10.81.1.1/24 ' && ip -n $rns -4 -o addr | grep -q ' 10.81.2.1/24 '"
 check "  ... with SNAT of both to the gateway address" sh -c "
@@ -230,6 +250,12 @@ out_is "198.51.100.11	10.81.2.10	$b	r1	ACTIVE" "  ... listed so"
 run cloud-server-show b -f value -c addresses
 out_is "n2=10.81.2.10, 198.51.100.11" "  ... and among b's addresses"
 check "the outside host pings b through it" wait_for 30 reaches 198.51.100.11
+qg=$(ip -n "$rns" -o link | grep -o 'qg-[0-9a-f]*')
+expect 0 "setting the gateway the router has changes nothing" \
+    cloud-router-set --external-net public r1
+check "  ... the same gateway leg" \
+    test "$(ip -n "$rns" -o link | grep -o 'qg-[0-9a-f]*')" = "$qg"
+check "  ... and b is still reached" wait_for 30 reaches 198.51.100.11
 expect_fail 5 "has floating IP 198.51.100.11" "b has one floating IP" \
     sh -c "cloud-fip-create -q public && cloud-fip-associate 198.51.100.12 b"
 cloud-fip-delete -q 198.51.100.12
