@@ -38,6 +38,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -120,6 +121,38 @@ names_add(struct table *t, const char *name)
 	table_add_row(t, cells);
 }
 
+/*
+ * This cloud's mark on what it makes here: "nubes:" and the state
+ * directory's real path, the alias of its bridges and of its namespaces'
+ * lo, and the owner file of its DHCP directories.  cloud-net-sync
+ * --prune removes only what carries it: another cloud on this machine
+ * keeps its own.
+ */
+static void
+mark_of(struct nb *nb, char out[256])
+{
+	char	 path[PATH_MAX];
+
+	strlcpy(out, "nubes:", 256);
+	strlcat(out, realpath(nb->state_dir, path) != NULL ? path :
+	    nb->state_dir, 256);
+}
+
+/* The first line of a small file, or "" when there is none. */
+static void
+first_line(const char *path, char out[256])
+{
+	FILE	*f;
+
+	*out = '\0';
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	if (fgets(out, 256, f) == NULL)
+		*out = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	fclose(f);
+}
+
 static int
 link_here(const char *dev)
 {
@@ -138,12 +171,15 @@ ns_exists(const char *ns)
 static int
 ns_ensure(struct nb *nb, const char *ns, int forward)
 {
+	char	 mark[256];
+
 	if (!ns_exists(ns) && !succeeds(nb, "ip", "netns", "add", ns, NULL) &&
 	    !ns_exists(ns))
 		return nb_seterr(nb, NB_EFAIL, "cannot make network "
 		    "namespace %s", ns);
-	if (run(nb, NULL, "ip", "-n", ns, "link", "set", "lo", "up",
-	    NULL) == -1)
+	mark_of(nb, mark);
+	if (run(nb, NULL, "ip", "-n", ns, "link", "set", "lo", "up", "alias",
+	    mark, NULL) == -1)
 		return -1;
 	if (forward && run(nb, NULL, "ip", "netns", "exec", ns, "sysctl",
 	    "-qw", "net.ipv4.ip_forward=1", NULL) == -1)
@@ -317,9 +353,10 @@ static int
 dp_bridge_ensure_1(struct nb *nb, const char *net_id)
 {
 	struct table	*t;
-	char		**r;
+	char		**r, mark[256];
 	int		 rv = -1;
 
+	mark_of(nb, mark);
 	if ((t = db_table(nb, "SELECT bridge, type, physical_net, segment,"
 	    " mtu FROM networks WHERE id = ?1", "s", net_id)) == NULL)
 		return -1;
@@ -335,7 +372,7 @@ dp_bridge_ensure_1(struct nb *nb, const char *net_id)
 		goto out;
 	nb_clearerr(nb);
 	if (run(nb, NULL, "ip", "link", "set", r[0], "mtu", r[4], "up",
-	    NULL) == -1 ||
+	    "alias", mark, NULL) == -1 ||
 	    uplink_ensure(nb, r[1], r[2], r[3], r[0], r[4]) == -1)
 		goto out;
 	rv = 0;
@@ -891,6 +928,14 @@ dhcp_files(struct nb *nb, const char *dir, const char *subnet_id,
 	snprintf(path, sizeof(path), "%s/opts", dir);
 	rv = file_replace(nb, path, b.s);
 	buf_free(&b);
+	if (rv == 0) {
+		char	 mark[258];
+
+		mark_of(nb, mark);
+		strlcat(mark, "\n", sizeof(mark));
+		snprintf(path, sizeof(path), "%s/owner", dir);
+		rv = file_replace(nb, path, mark);
+	}
 	return rv;
 }
 
@@ -1012,7 +1057,8 @@ dhcp_remove_1(struct nb *nb, const char *subnet_id)
 	static const char *const root[] = { "nds-" };
 	char			 ns[16], *dir, path[600];
 	static const char *const files[] = { "hosts", "opts", "pid",
-				    "hosts.tmp", "opts.tmp" };
+				    "owner", "hosts.tmp", "opts.tmp",
+				    "owner.tmp" };
 	size_t			 i;
 
 	dir = dhcp_dir(nb, subnet_id);
@@ -1052,6 +1098,42 @@ known(struct nb *nb, const char *table, const char *name)
 	return db_int(nb, 1, sql, "s", pat) != 0;
 }
 
+/* The mark on namespace ns's lo into out (256 bytes); "" for none. */
+static char *
+ns_mark(struct nb *nb, const char *ns, char *out)
+{
+	char	*text, *p;
+
+	*out = '\0';
+	if (run(nb, &text, "ip", "-n", ns, "-o", "link", "show", "dev", "lo",
+	    NULL) == -1) {
+		nb_clearerr(nb);
+		return out;
+	}
+	/* "1: lo: <...> ...\    link/loopback ...\    alias MARK" */
+	if ((p = strstr(text, "\\    alias ")) != NULL) {
+		p += strlen("\\    alias ");
+		p[strcspn(p, "\\\n")] = '\0';
+		strlcpy(out, p, 256);
+	}
+	free(text);
+	return out;
+}
+
+/*
+ * Is what no row names this cloud's to remove: carrying its mark?  One
+ * with no mark (made by hand, or before nubes marked what it makes) is
+ * left and reported; another cloud's is left and not.
+ */
+static int
+mine(struct table *rep, const char *what, const char *name,
+    const char *found, const char *mark)
+{
+	if (*found == '\0')
+		report(rep, what, name, "left: no nubes mark");
+	return strcmp(found, mark) == 0;
+}
+
 static int
 dp_sweep_1(struct nb *nb, struct table *rep)
 {
@@ -1062,22 +1144,25 @@ dp_sweep_1(struct nb *nb, struct table *rep)
 	struct dirent		*e;
 	DIR			*d;
 	const char		*ddir;
-	char			 name[256], dev[16];
+	const char		*table;
+	char			 name[256], dev[16], mark[256], found[256];
+	char			 path[600];
 	int			 rv = 0, r;
 
+	mark_of(nb, mark);
 	if ((d = opendir("/run/netns")) != NULL) {
 		while ((e = readdir(d)) != NULL) {
 			strlcpy(name, e->d_name, sizeof(name));
-			if (strlen(name) != 15)
+			table = strncmp(name, "nrt-", 4) == 0 ? "routers" :
+			    strncmp(name, "ndh-", 4) == 0 ? "subnets" : NULL;
+			if (strlen(name) != 15 || table == NULL ||
+			    known(nb, table, name) || !mine(rep, "namespace",
+			    name, ns_mark(nb, name, found), mark))
 				continue;
-			if (strncmp(name, "nrt-", 4) == 0 &&
-			    !known(nb, "routers", name))
+			if (*table == 'r')
 				r = ns_remove(nb, name, rinner, rroot, 2);
-			else if (strncmp(name, "ndh-", 4) == 0 &&
-			    !known(nb, "subnets", name))
-				r = ns_remove(nb, name, dinner, droot, 1);
 			else
-				continue;
+				r = ns_remove(nb, name, dinner, droot, 1);
 			report(rep, "namespace", name, r == 0 ? "removed" :
 			    nb_errstr(nb));
 			rv |= r;
@@ -1092,6 +1177,10 @@ dp_sweep_1(struct nb *nb, struct table *rep)
 			    " id = ?1 AND dhcp", "s", e->d_name) != 0)
 				continue;
 			strlcpy(name, e->d_name, sizeof(name));
+			snprintf(path, sizeof(path), "%s/%s/owner", ddir, name);
+			first_line(path, found);
+			if (!mine(rep, "dhcp", name, found, mark))
+				continue;
 			r = dhcp_remove(nb, name);
 			report(rep, "dhcp", name, r == 0 ? "removed" :
 			    nb_errstr(nb));
@@ -1105,6 +1194,11 @@ dp_sweep_1(struct nb *nb, struct table *rep)
 			if (strlen(name) != 15 || strncmp(name, "nbr-", 4) != 0 ||
 			    db_int(nb, 1, "SELECT count(*) FROM networks WHERE"
 			    " bridge = ?1", "s", name) != 0)
+				continue;
+			snprintf(path, sizeof(path), "/sys/class/net/%s/ifalias",
+			    name);
+			first_line(path, found);
+			if (!mine(rep, "bridge", name, found, mark))
 				continue;
 			snprintf(dev, sizeof(dev), "nvx-%.11s", name + 4);
 			if (link_here(dev))

@@ -28,6 +28,8 @@ cleanup() {
 	ip link del "${cl}a" 2>/dev/null
 	ip netns del nrt-0bad0bad0ba 2>/dev/null
 	ip link del nbr-0bad0bad0ba 2>/dev/null
+	ip link del nbr-0bad0bad0bb 2>/dev/null
+	ip link del nbr-0bad0bad0bc 2>/dev/null
 	ip link del "${ext}a" 2>/dev/null
 	ip link del "${vx}a" 2>/dev/null
 	libvirt_cleanup
@@ -35,7 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 # The nubes objects another cloud on this machine has (the quickstart's,
-# say): left alone, and no --prune while they are there.
+# say) are left alone: the test compares against them at its end.
 nubes_objects() {
 	{ ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' |
 	    grep -E '^n(br|vx|vl|qr|qg|ds)-'
@@ -43,6 +45,8 @@ nubes_objects() {
 	} | sort
 }
 nubes_objects > "$T/foreign"
+# What this cloud makes here carries its mark (cloud-net-sync(1)).
+mark="nubes:$(realpath "$CLOUD_STATE_DIR")"
 ip netns add "$out" &&
     ip link add "${ext}a" type veth peer name "${ext}b" &&
     ip link set "${ext}b" netns "$out" &&
@@ -92,6 +96,9 @@ rns=$(sed -n 2p "$T/out")
 check "  ... its gateway address is the pool's first" \
     test "$(sed -n 1p "$T/out")" = 198.51.100.10
 check "  ... its namespace is made" test -e "/run/netns/$rns"
+check "  ... it and the external bridge marked as this cloud's" sh -c "
+    grep -qxF '$mark' /sys/class/net/$brp/ifalias &&
+    ip -n $rns -o link show dev lo | grep -qF 'alias $mark'"
 check "  ... with the external network's bridge and its uplink" \
     test "$(cat /sys/class/net/${ext}a/master/uevent 2>/dev/null |
     sed -n 's/^INTERFACE=//p')" = "$brp"
@@ -389,18 +396,26 @@ check "no veth leg, or anything else, is left" cmp -s "$T/foreign" "$T/after"
 check "the physical interface is free again" \
     test ! -e "/sys/class/net/${ext}a/master"
 # What a database lost track of (a restore, say): --prune removes it.
-if [ -s "$T/foreign" ]; then
-	why="another cloud's objects are on this machine: $(tr '\n' ' ' \
-	    < "$T/foreign")"
-	skip "cloud-net-sync --prune" "$why"
-	skip "  ... removes what no row names, and only that" "$why"
-	skip "  ... from the kernel" "$why"
-else
-	ip netns add nrt-0bad0bad0ba && ip link add nbr-0bad0bad0ba type bridge
-	expect 0 "cloud-net-sync --prune" cloud-net-sync --prune -f value
-	out_is "namespace	nrt-0bad0bad0ba	removed
-bridge	nbr-0bad0bad0ba	removed" "  ... removes what no row names, and only that"
-	check "  ... from the kernel" test ! -e /run/netns/nrt-0bad0bad0ba -a \
-	    ! -e /sys/class/net/nbr-0bad0bad0ba
-fi
+# What a database lost track of (a restore, say): --prune removes what
+# carries this cloud's mark, reports what has none, and leaves another
+# cloud's (its mark names its state directory) alone.
+ip netns add nrt-0bad0bad0ba &&
+    ip -n nrt-0bad0bad0ba link set lo alias "$mark" &&
+    ip link add nbr-0bad0bad0ba type bridge &&
+    ip link set nbr-0bad0bad0ba alias "$mark" &&
+    ip link add nbr-0bad0bad0bb type bridge &&
+    ip link add nbr-0bad0bad0bc type bridge &&
+    ip link set nbr-0bad0bad0bc alias "nubes:/var/lib/another"
+expect 0 "cloud-net-sync --prune" cloud-net-sync --prune -f value
+check "  ... removes what no row names and carries this cloud's mark, \
+and reports what has no mark" sh -c "test \"\$(grep 0bad '$T/out')\" = \
+'namespace	nrt-0bad0bad0ba	removed
+bridge	nbr-0bad0bad0ba	removed
+bridge	nbr-0bad0bad0bb	left: no nubes mark'"
+check "  ... from the kernel" test ! -e /run/netns/nrt-0bad0bad0ba -a \
+    ! -e /sys/class/net/nbr-0bad0bad0ba
+check "  ... and leaves the unmarked and the other cloud's" test -e \
+    /sys/class/net/nbr-0bad0bad0bb -a -e /sys/class/net/nbr-0bad0bad0bc
+ip link del nbr-0bad0bad0bb
+ip link del nbr-0bad0bad0bc
 done_testing
