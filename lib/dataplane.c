@@ -836,48 +836,59 @@ dhcp_port(struct nb *nb, const char *subnet_id, const char *net_id)
 	return db_table(nb, dhcp_port_sql, "s", subnet_id);
 }
 
-/* Does text hold line (len bytes, no newline) as one of its lines? */
 static int
-has_line(const char *text, const char *line, size_t len)
+line_cmp(const void *a, const void *b)
 {
-	const char	*p;
-
-	for (p = text; (p = strstr(p, line)) != NULL; p++)
-		if ((p == text || p[-1] == '\n') &&
-		    (p[len] == '\n' || p[len] == '\0'))
-			return 1;
-	return 0;
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Is a line of path's text (when it exists) missing from text? */
+/*
+ * Is a line of path's text (when it exists) missing from text?  Sorted
+ * and searched: a subnet may hold tens of thousands of ports.
+ */
 static int
 lines_dropped(const char *path, const char *text)
 {
-	char	*line = NULL;
-	size_t	 cap = 0;
-	ssize_t	 n;
+	char	**lines = NULL, *copy, *p, *l, *line = NULL;
+	size_t	 n = 0, cap = 0, lcap = 0;
+	ssize_t	 len;
 	FILE	*f;
 	int	 dropped = 0;
 
 	if ((f = fopen(path, "r")) == NULL)
 		return 0;
-	while (!dropped && (n = getline(&line, &cap, f)) > 0) {
-		if (line[n - 1] == '\n')
-			line[--n] = '\0';
-		dropped = n > 0 && !has_line(text, line, (size_t)n);
+	copy = xstrdup(text);
+	for (p = copy; (l = strsep(&p, "\n")) != NULL;) {
+		if (*l == '\0')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			lines = xreallocarray(lines, cap, sizeof(*lines));
+		}
+		lines[n++] = l;
+	}
+	if (n > 0)
+		qsort(lines, n, sizeof(*lines), line_cmp);
+	while (!dropped && (len = getline(&line, &lcap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		dropped = len > 0 && (n == 0 || bsearch(&line, lines, n,
+		    sizeof(*lines), line_cmp) == NULL);
 	}
 	free(line);
+	free(lines);
+	free(copy);
 	fclose(f);
 	return dropped;
 }
 
 /*
- * The hosts and options files of the subnet's dnsmasq; *dropped says
- * whether a MAC,IP pair the old hosts file had is gone.
+ * The hosts and options files of the subnet's dnsmasq; *hosts is the
+ * hosts file's text, for the caller to free.
  */
 static int
 dhcp_files(struct nb *nb, const char *dir, const char *subnet_id,
-    char **row, int *dropped)
+    char **row, char **hosts)
 {
 	struct table	*t;
 	struct buf	 b;
@@ -896,10 +907,9 @@ dhcp_files(struct nb *nb, const char *dir, const char *subnet_id,
 		    t->cells[i * 2 + 1]);
 	table_free(t);
 	snprintf(path, sizeof(path), "%s/hosts", dir);
-	*dropped = lines_dropped(path, b.s != NULL ? b.s : "");
-	rv = file_replace(nb, path, b.s != NULL ? b.s : "");
+	*hosts = xstrdup(b.s != NULL ? b.s : "");
 	buf_free(&b);
-	if (rv == -1)
+	if (file_replace(nb, path, *hosts) == -1)
 		return -1;
 	/* row: cidr, gateway, dns, routes, mtu */
 	buf_init(&b);
@@ -928,14 +938,6 @@ dhcp_files(struct nb *nb, const char *dir, const char *subnet_id,
 	snprintf(path, sizeof(path), "%s/opts", dir);
 	rv = file_replace(nb, path, b.s);
 	buf_free(&b);
-	if (rv == 0) {
-		char	 mark[258];
-
-		mark_of(nb, mark);
-		strlcat(mark, "\n", sizeof(mark));
-		snprintf(path, sizeof(path), "%s/owner", dir);
-		rv = file_replace(nb, path, mark);
-	}
 	return rv;
 }
 
@@ -965,17 +967,29 @@ dnsmasq_start(struct nb *nb, const char *ns, const char *dir,
 	    "--user=nobody", NULL);
 }
 
-/* Stop the dnsmasq of dir, if one runs, and wait for it: 5 s at most. */
-static void
-dnsmasq_stop(const char *dir)
+/*
+ * Stop the dnsmasq of dir, if one runs, and wait for it to be gone: 5 s
+ * for SIGTERM, then SIGKILL.  It holds its socket and namespace until
+ * then.
+ */
+static int
+dnsmasq_stop(struct nb *nb, const char *dir)
 {
 	struct timespec	 ts = { 0, 20 * 1000 * 1000 };
 	pid_t		 pid;
 	int		 tries;
 
-	if ((pid = dnsmasq_pid(dir)) > 0 && kill(pid, SIGTERM) == 0)
-		for (tries = 0; tries < 250 && alive(pid); tries++)
-			nanosleep(&ts, NULL);
+	if ((pid = dnsmasq_pid(dir)) <= 0 || kill(pid, SIGTERM) == -1)
+		return 0;
+	for (tries = 0; tries < 300 && alive(pid); tries++) {
+		if (tries == 250)
+			(void)kill(pid, SIGKILL);
+		nanosleep(&ts, NULL);
+	}
+	if (alive(pid))
+		return nb_seterr(nb, NB_EFAIL, "dnsmasq %ld of %s does not "
+		    "stop", (long)pid, dir);
+	return 0;
 }
 
 static const char dhcp_subnet_sql[] =
@@ -989,8 +1003,9 @@ dhcp_apply_1(struct nb *nb, const char *subnet_id)
 	struct table	*s = NULL, *port = NULL;
 	char		 ns[16], root[16], inner[16], addr[24], *dir;
 	char		**r;
+	char		*hosts = NULL, path[600], mark[258];
 	pid_t		 pid;
-	int		 dropped, rv = -1;
+	int		 rv = -1;
 
 	dir = dhcp_dir(nb, subnet_id);
 	if ((s = db_table(nb, dhcp_subnet_sql, "s", subnet_id)) == NULL)
@@ -1014,23 +1029,35 @@ dhcp_apply_1(struct nb *nb, const char *subnet_id)
 	if (dp_bridge_ensure(nb, r[6]) == -1 || ns_ensure(nb, ns, 0) == -1 ||
 	    leg_ensure(nb, ns, root, inner, port->cells[1], addr, r[7],
 	    strtoll(r[4], NULL, 10)) == -1 ||
-	    mkdirs(nb, dir) == -1 ||
-	    dhcp_files(nb, dir, subnet_id, r, &dropped) == -1)
+	    mkdirs(nb, dir) == -1)
+		goto out;
+	/* Marked first: whatever fails after, --prune knows it ours. */
+	mark_of(nb, mark);
+	strlcat(mark, "\n", sizeof(mark));
+	snprintf(path, sizeof(path), "%s/owner", dir);
+	if (file_replace(nb, path, mark) == -1 ||
+	    dhcp_files(nb, dir, subnet_id, r, &hosts) == -1)
 		goto out;
 	/*
 	 * Running, it reads both files again on SIGHUP, but keeps its leases
 	 * in memory: an address whose port is gone stays leased to the old
-	 * MAC, and refused to the next port given it.  So when a pair goes,
-	 * a new dnsmasq, with no leases; clients renew what is theirs.
+	 * MAC, and refused to the next port given it.  So when a pair it
+	 * served goes, a new dnsmasq, with no leases; clients renew what is
+	 * theirs.  What it serves is kept in hosts.served once it does, so
+	 * an apply that failed half-way is decided again the next time.
 	 */
-	if (dropped)
-		dnsmasq_stop(dir);
-	else if ((pid = dnsmasq_pid(dir)) > 0 && kill(pid, SIGHUP) == 0) {
-		rv = 0;
+	snprintf(path, sizeof(path), "%s/hosts.served", dir);
+	if (lines_dropped(path, hosts)) {
+		if (dnsmasq_stop(nb, dir) == -1)
+			goto out;
+	} else if ((pid = dnsmasq_pid(dir)) > 0 && kill(pid, SIGHUP) == 0)
+		goto served;
+	if (dnsmasq_start(nb, ns, dir, inner, r[0]) == -1)
 		goto out;
-	}
-	rv = dnsmasq_start(nb, ns, dir, inner, r[0]);
+served:
+	rv = file_replace(nb, path, hosts);
 out:
+	free(hosts);
 	free(dir);
 	table_free(s);
 	table_free(port);
@@ -1040,11 +1067,13 @@ out:
 static int
 dhcp_refresh_1(struct nb *nb, const char *subnet_id)
 {
-	char	*dir;
+	char	*dir, path[600];
 	int	 rv = 0;
 
+	/* Applied before: running, or to start again. */
 	dir = dhcp_dir(nb, subnet_id);
-	if (dnsmasq_pid(dir) > 0)
+	snprintf(path, sizeof(path), "%s/hosts", dir);
+	if (dnsmasq_pid(dir) > 0 || access(path, F_OK) == 0)
 		rv = dhcp_apply(nb, subnet_id);
 	free(dir);
 	return rv;
@@ -1057,13 +1086,17 @@ dhcp_remove_1(struct nb *nb, const char *subnet_id)
 	static const char *const root[] = { "nds-" };
 	char			 ns[16], *dir, path[600];
 	static const char *const files[] = { "hosts", "opts", "pid",
-				    "owner", "hosts.tmp", "opts.tmp",
-				    "owner.tmp" };
+				    "owner", "hosts.served", "hosts.tmp",
+				    "opts.tmp", "owner.tmp",
+				    "hosts.served.tmp" };
 	size_t			 i;
 
 	dir = dhcp_dir(nb, subnet_id);
-	/* It holds the namespace until it is gone. */
-	dnsmasq_stop(dir);
+	/* It holds the namespace until it is gone: files stay till then. */
+	if (dnsmasq_stop(nb, dir) == -1) {
+		free(dir);
+		return -1;
+	}
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		(void)unlink(path);
@@ -1102,20 +1135,16 @@ known(struct nb *nb, const char *table, const char *name)
 static char *
 ns_mark(struct nb *nb, const char *ns, char *out)
 {
-	char	*text, *p;
+	char	*text;
 
 	*out = '\0';
-	if (run(nb, &text, "ip", "-n", ns, "-o", "link", "show", "dev", "lo",
-	    NULL) == -1) {
+	if (run(nb, &text, "ip", "netns", "exec", ns, "cat",
+	    "/sys/class/net/lo/ifalias", NULL) == -1) {
 		nb_clearerr(nb);
 		return out;
 	}
-	/* "1: lo: <...> ...\    link/loopback ...\    alias MARK" */
-	if ((p = strstr(text, "\\    alias ")) != NULL) {
-		p += strlen("\\    alias ");
-		p[strcspn(p, "\\\n")] = '\0';
-		strlcpy(out, p, 256);
-	}
+	text[strcspn(text, "\n")] = '\0';
+	strlcpy(out, text, 256);
 	free(text);
 	return out;
 }
@@ -1226,22 +1255,38 @@ dp_sweep_1(struct nb *nb, struct table *rep)
  * first two servers of a DHCP subnet, would otherwise both make the
  * same device or start the same dnsmasq.  Taken once a process, however
  * deep the calls; always before any database transaction, never inside
- * one.
+ * one.  A program waits DP_LOCK_WAIT seconds at most, then fails saying
+ * the dataplane is busy, as it does for the database's lock.
  */
 static int	 dp_lockfd = -1, dp_depth;
+
+/* How long a program waits for another's applies, in seconds. */
+#define DP_LOCK_WAIT	120
 
 static int
 dp_lock(struct nb *nb)
 {
-	char	*path;
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	time_t		 deadline = time(NULL) + DP_LOCK_WAIT;
+	char		*path;
+	int		 rc;
 
 	if (dp_depth++ > 0)
 		return 0;
 	xasprintf(&path, "%s/dataplane.lock", nb->state_dir);
 	if ((dp_lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
-	    0640)) == -1 || flock(dp_lockfd, LOCK_EX) == -1) {
-		nb_seterr(nb, NB_EFAIL, "locking '%s': %s", path,
-		    strerror(errno));
+	    0640)) != -1)
+		while ((rc = flock(dp_lockfd, LOCK_EX | LOCK_NB)) == -1 &&
+		    errno == EWOULDBLOCK && time(NULL) < deadline)
+			nanosleep(&ts, NULL);
+	if (dp_lockfd == -1 || rc == -1) {
+		if (dp_lockfd != -1 && errno == EWOULDBLOCK)
+			nb_seterr(nb, NB_EFAIL, "the dataplane is busy: "
+			    "another program has held '%s' for %d s", path,
+			    DP_LOCK_WAIT);
+		else
+			nb_seterr(nb, NB_EFAIL, "locking '%s': %s", path,
+			    strerror(errno));
 		if (dp_lockfd != -1)
 			close(dp_lockfd);
 		dp_lockfd = -1;

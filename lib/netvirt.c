@@ -318,9 +318,12 @@ host_net_prune(struct nb *nb, struct virt *v, const char *host_id,
 	nb_error_save(nb, &keep);
 	/* Counted and removed with no boot's ensure in between. */
 	if (dp_hold(nb) == 0) {
+		/* A server moving here still names its source host. */
 		if (db_int(nb, 1, "SELECT count(*) FROM ports p JOIN networks"
 		    " n ON n.id = p.network_id WHERE n.bridge = ?1 AND"
-		    " p.host_id = ?2", "ss", bridge, host_id) == 0) {
+		    " (p.host_id = ?2 OR p.device_id IN (SELECT server_id FROM"
+		    " migrations WHERE dest_host_id = ?2 AND status ="
+		    " 'running'))", "ss", bridge, host_id) == 0) {
 			(void)virt_net_remove(v, bridge);
 			if (uri_is_local(virt_uri(v)))
 				(void)dp_prune(nb, NULL);
