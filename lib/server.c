@@ -35,10 +35,11 @@
     " (SELECT json_group_object(key, value) FROM server_properties" \
     "  WHERE server_id = s.id) AS \"properties:j\"," \
     " (SELECT group_concat(a, '; ') FROM (SELECT n.name || '=' ||" \
-    "  (SELECT group_concat(ip, ', ') FROM (SELECT 0 AS k, i.address AS o," \
-    "   i.ip FROM port_ips i WHERE i.port_id = p.id UNION ALL SELECT 1, 0," \
-    "   f.address FROM floating_ips f WHERE f.fixed_port_id = p.id" \
-    "   ORDER BY k, o)) AS a FROM ports p JOIN networks n" \
+    "  ifnull((SELECT group_concat(ip, ', ') FROM (SELECT 0 AS k," \
+    "   i.address AS o, i.ip FROM port_ips i WHERE i.port_id = p.id" \
+    "   UNION ALL SELECT 1, 0, f.address FROM floating_ips f WHERE" \
+    "   f.fixed_port_id = p.id ORDER BY k, o)), '') AS a FROM ports p" \
+    "  JOIN networks n" \
     "  ON n.id = p.network_id WHERE p.device_id = s.id" \
     "  AND p.device_owner LIKE 'compute:%' ORDER BY p.created_at," \
     "  p.rowid)) AS addresses" \
