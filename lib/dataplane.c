@@ -246,57 +246,18 @@ leg_ensure(struct nb *nb, const char *ns, const char *root,
 	    inner, NULL) == -1 ? -1 : 0;
 }
 
-/* Delete namespace ns and the bridge sides of its legs (prefix pairs). */
+/* The interface of physical network physnet here. */
 static int
-ns_remove(struct nb *nb, const char *ns, const char *const *inner_pfx,
-    const char *const *root_pfx, size_t npfx)
+physnet_here(struct nb *nb, const char *physnet, char iface[16])
 {
-	struct table	*t;
-	char		 root[32];
-	size_t		 i, j;
-
-	for (j = 0; j < npfx; j++) {
-		if ((t = ns_links(nb, ns, inner_pfx[j])) == NULL)
-			return -1;
-		for (i = 0; i < t->nrows; i++) {
-			snprintf(root, sizeof(root), "%s%s", root_pfx[j],
-			    t->cells[i] + strlen(inner_pfx[j]));
-			if (link_here(root) && run(nb, NULL, "ip", "link",
-			    "del", root, NULL) == -1) {
-				table_free(t);
-				return -1;
-			}
-		}
-		table_free(t);
-	}
-	if (ns_exists(ns) && run(nb, NULL, "ip", "netns", "del", ns,
-	    NULL) == -1)
-		return -1;
+	if (!physnet_iface(nb, physnet, iface) || *iface == '\0')
+		return nb_seterr(nb, NB_EFAIL, "physical network '%s' has no "
+		    "interface in [network] physical_interface_mappings",
+		    physnet);
+	if (!link_here(iface))
+		return nb_seterr(nb, NB_EFAIL, "interface %s of physical "
+		    "network '%s' is not on this machine", iface, physnet);
 	return 0;
-}
-
-/* "physnet:iface,..." of [network] physical_interface_mappings. */
-static int
-physnet_iface(struct nb *nb, const char *physnet, char out[IF_NAMESIZE])
-{
-	const char	*map, *p;
-	size_t		 n = strlen(physnet), len;
-
-	map = conf_get(nb->conf, "network", "physical_interface_mappings", "");
-	for (p = map; *p != '\0'; p += strcspn(p, ",")) {
-		p += strspn(p, ", ");
-		if (strncmp(p, physnet, n) == 0 && p[n] == ':') {
-			p += n + 1;
-			len = strcspn(p, ", ");
-			if (len == 0 || len >= IF_NAMESIZE)
-				break;
-			memcpy(out, p, len);
-			out[len] = '\0';
-			return 0;
-		}
-	}
-	return nb_seterr(nb, NB_EFAIL, "physical network '%s' has no "
-	    "interface in [network] physical_interface_mappings", physnet);
 }
 
 /* The uplink of a flat, vlan or vxlan network's bridge, made here. */
@@ -304,16 +265,12 @@ static int
 uplink_ensure(struct nb *nb, const char *type, const char *physnet,
     const char *segment, const char *bridge, const char *mtu)
 {
-	char		 iface[IF_NAMESIZE], dev[16];
+	char		 iface[16], dev[16];
 	const char	*group, *local;
 
 	if (strcmp(type, "flat") == 0 || strcmp(type, "vlan") == 0) {
-		if (physnet_iface(nb, physnet, iface) == -1)
+		if (physnet_here(nb, physnet, iface) == -1)
 			return -1;
-		if (!link_here(iface))
-			return nb_seterr(nb, NB_EFAIL, "interface %s of "
-			    "physical network '%s' is not on this machine",
-			    iface, physnet);
 		if (strcmp(type, "flat") == 0)
 			return run(nb, NULL, "ip", "link", "set", iface,
 			    "master", bridge, "up", NULL);
@@ -390,27 +347,37 @@ static const char bridge_users_sql[] =
     " (host_id IS NOT NULL OR device_owner IN ('network:router_interface',"
     " 'network:router_gateway', 'network:dhcp'))";
 
+/*
+ * Remove a bridge here and its VXLAN or VLAN uplink; deleting it frees a
+ * flat network's physical interface.
+ */
 static int
-dp_bridge_remove_1(struct nb *nb, const char *bridge, const char *type,
-    const char *physnet)
+bridge_remove(struct nb *nb, const char *bridge)
 {
-	char	 dev[16], iface[IF_NAMESIZE];
+	static const char *const uplinks[] = { "nvx-", "nvl-" };
+	char			 dev[16];
+	size_t			 i;
 
-	snprintf(dev, sizeof(dev), "%s%s", strcmp(type, "vlan") == 0 ?
-	    "nvl-" : "nvx-", bridge + 4);
-	if (strcmp(type, "flat") == 0 && physnet_iface(nb, physnet,
-	    iface) == 0 && link_here(iface))
-		(void)succeeds(nb, "ip", "link", "set", iface, "nomaster",
-		    NULL);
-	nb_clearerr(nb);
-	if (link_here(dev) && run(nb, NULL, "ip", "link", "del", dev,
-	    NULL) == -1)
-		return -1;
+	for (i = 0; i < sizeof(uplinks) / sizeof(uplinks[0]); i++) {
+		snprintf(dev, sizeof(dev), "%s%s", uplinks[i], bridge + 4);
+		if (link_here(dev) && run(nb, NULL, "ip", "link", "del", dev,
+		    NULL) == -1 && link_here(dev))
+			return -1;
+	}
 	if (link_here(bridge) && run(nb, NULL, "ip", "link", "del", bridge,
 	    NULL) == -1 && link_here(bridge))
 		return -1;
 	nb_clearerr(nb);
 	return 0;
+}
+
+static int
+dp_bridge_remove_1(struct nb *nb, const char *net_id)
+{
+	char	 bridge[16];
+
+	dp_name(bridge, "nbr-", net_id);
+	return bridge_remove(nb, bridge);
 }
 
 static int
@@ -421,8 +388,8 @@ dp_prune_1(struct nb *nb, const char *net_id)
 	size_t		 i;
 	int		 rv = 0;
 
-	if ((t = db_table(nb, "SELECT id, bridge, type, physical_net FROM"
-	    " networks WHERE ?1 IS NULL OR id = ?1", "s", net_id)) == NULL)
+	if ((t = db_table(nb, "SELECT id, bridge FROM networks WHERE ?1 IS"
+	    " NULL OR id = ?1", "s", net_id)) == NULL)
 		return -1;
 	for (i = 0; i < t->nrows; i++) {
 		char	**r = &t->cells[i * t->ncols];
@@ -431,7 +398,7 @@ dp_prune_1(struct nb *nb, const char *net_id)
 		    db_int(nb, 1, bridge_users_sql, "s", r[0]) != 0)
 			continue;
 		/* The first failure is the one told. */
-		if (dp_bridge_remove(nb, r[1], r[2], r[3]) == -1 && rv == 0) {
+		if (bridge_remove(nb, r[1]) == -1 && rv == 0) {
 			nb_error_save(nb, &keep);
 			rv = -1;
 		}
@@ -463,34 +430,64 @@ addr_in(char out[24], const char *ip, const char *cidr)
 	snprintf(out, 24, "%s/%s", ip, slash != NULL ? slash + 1 : "32");
 }
 
-/* Remove legs of ns named prefix* that are not in keep (inner names). */
+/*
+ * The legs of a namespace: a veth whose inner name and whose peer's in
+ * the bridge share the port's digits behind their prefixes.
+ */
+struct leg_kind {
+	const char	*inner, *root;
+};
+static const struct leg_kind router_legs[] = {	/* qr-, then qg- */
+	{ "qr-", "nqr-" }, { "qg-", "nqg-" }, { NULL, NULL }
+};
+static const struct leg_kind dhcp_legs[] = {
+	{ "ns-", "nds-" }, { NULL, NULL }
+};
+
+/*
+ * Remove the legs of ns of one kind that are not in keep (inner names;
+ * NULL keeps none): the bridge's side, which takes its peer with it, or
+ * the inner side alone when that is all there is.
+ */
 static int
-legs_prune(struct nb *nb, const char *ns, const char *inner_pfx,
-    const char *root_pfx, const struct table *keep)
+legs_prune(struct nb *nb, const char *ns, const struct leg_kind *kind,
+    const struct table *keep)
 {
 	struct table	*t;
 	char		 root[32];
 	size_t		 i, j;
 	int		 rv = 0;
 
-	if ((t = ns_links(nb, ns, inner_pfx)) == NULL)
+	if ((t = ns_links(nb, ns, kind->inner)) == NULL)
 		return -1;
 	for (i = 0; i < t->nrows; i++) {
-		for (j = 0; j < keep->nrows; j++)
+		for (j = 0; keep != NULL && j < keep->nrows; j++)
 			if (strcmp(keep->cells[j], t->cells[i]) == 0)
 				break;
-		if (j < keep->nrows)
+		if (keep != NULL && j < keep->nrows)
 			continue;
-		snprintf(root, sizeof(root), "%s%s", root_pfx,
-		    t->cells[i] + strlen(inner_pfx));
-		if ((link_here(root) && run(nb, NULL, "ip", "link", "del",
-		    root, NULL) == -1) || (succeeds(nb, "ip", "-n", ns, "link",
-		    "show", "dev", t->cells[i], NULL) && run(nb, NULL, "ip",
-		    "-n", ns, "link", "del", t->cells[i], NULL) == -1))
+		snprintf(root, sizeof(root), "%s%s", kind->root,
+		    t->cells[i] + strlen(kind->inner));
+		if ((link_here(root) ? run(nb, NULL, "ip", "link", "del", root,
+		    NULL) : run(nb, NULL, "ip", "-n", ns, "link", "del",
+		    t->cells[i], NULL)) == -1)
 			rv = -1;
 	}
 	table_free(t);
 	return rv;
+}
+
+/* Delete namespace ns and its legs, of kinds (ending with NULLs). */
+static int
+ns_remove(struct nb *nb, const char *ns, const struct leg_kind *kinds)
+{
+	for (; kinds->inner != NULL; kinds++)
+		if (legs_prune(nb, ns, kinds, NULL) == -1)
+			return -1;
+	if (ns_exists(ns) && run(nb, NULL, "ip", "netns", "del", ns,
+	    NULL) == -1)
+		return -1;
+	return 0;
 }
 
 /* The floating IPs of the gateway leg: exactly fips, as /32s. */
@@ -605,8 +602,8 @@ router_apply_1(struct nb *nb, const char *router_id)
 		char	**r = &legs->cells[i * legs->ncols];
 		int	  gw = strcmp(r[7], "network:router_gateway") == 0;
 
-		dp_name(root, gw ? "nqg-" : "nqr-", r[0]);
-		dp_name(inner, gw ? "qg-" : "qr-", r[0]);
+		dp_name(root, router_legs[gw].root, r[0]);
+		dp_name(inner, router_legs[gw].inner, r[0]);
 		addr_in(addr, r[2], r[3]);
 		if (dp_bridge_ensure(nb, r[4]) == -1 ||
 		    leg_ensure(nb, ns, root, inner, r[1], addr, r[5],
@@ -623,8 +620,8 @@ router_apply_1(struct nb *nb, const char *router_id)
 			names_add(cidrs, r[3]);
 		}
 	}
-	if (legs_prune(nb, ns, "qr-", "nqr-", qr) == -1 ||
-	    legs_prune(nb, ns, "qg-", "nqg-", qg) == -1)
+	if (legs_prune(nb, ns, &router_legs[0], qr) == -1 ||
+	    legs_prune(nb, ns, &router_legs[1], qg) == -1)
 		goto out;
 	if (*qgdev != '\0') {
 		if (fip_addrs_sync(nb, ns, qgdev, gw_addr, fips) == -1)
@@ -651,12 +648,10 @@ out:
 static int
 router_unapply_1(struct nb *nb, const char *router_id)
 {
-	static const char *const inner[] = { "qr-", "qg-" };
-	static const char *const root[] = { "nqr-", "nqg-" };
-	char			 ns[16];
+	char	 ns[16];
 
 	dp_name(ns, "nrt-", router_id);
-	return ns_remove(nb, ns, inner, root, 2);
+	return ns_remove(nb, ns, router_legs);
 }
 
 /* --- DHCP ----------------------------------------------------------- */
@@ -1023,8 +1018,8 @@ dhcp_apply_1(struct nb *nb, const char *subnet_id)
 		    subnet_id);
 		goto out;
 	}
-	dp_name(root, "nds-", port->cells[0]);
-	dp_name(inner, "ns-", port->cells[0]);
+	dp_name(root, dhcp_legs[0].root, port->cells[0]);
+	dp_name(inner, dhcp_legs[0].inner, port->cells[0]);
 	addr_in(addr, port->cells[2], r[0]);
 	if (dp_bridge_ensure(nb, r[6]) == -1 || ns_ensure(nb, ns, 0) == -1 ||
 	    leg_ensure(nb, ns, root, inner, port->cells[1], addr, r[7],
@@ -1082,8 +1077,6 @@ dhcp_refresh_1(struct nb *nb, const char *subnet_id)
 static int
 dhcp_remove_1(struct nb *nb, const char *subnet_id)
 {
-	static const char *const inner[] = { "ns-" };
-	static const char *const root[] = { "nds-" };
 	char			 ns[16], *dir, path[600];
 	static const char *const files[] = { "hosts", "opts", "pid",
 				    "owner", "hosts.served", "hosts.tmp",
@@ -1104,7 +1097,7 @@ dhcp_remove_1(struct nb *nb, const char *subnet_id)
 	(void)rmdir(dir);
 	free(dir);
 	dp_name(ns, "ndh-", subnet_id);
-	return ns_remove(nb, ns, inner, root, 1);
+	return ns_remove(nb, ns, dhcp_legs);
 }
 
 /* --- sweeping ------------------------------------------------------- */
@@ -1166,15 +1159,10 @@ mine(struct table *rep, const char *what, const char *name,
 static int
 dp_sweep_1(struct nb *nb, struct table *rep)
 {
-	static const char *const rinner[] = { "qr-", "qg-" };
-	static const char *const rroot[] = { "nqr-", "nqg-" };
-	static const char *const dinner[] = { "ns-" };
-	static const char *const droot[] = { "nds-" };
 	struct dirent		*e;
 	DIR			*d;
-	const char		*ddir;
-	const char		*table;
-	char			 name[256], dev[16], mark[256], found[256];
+	const char		*ddir, *table;
+	char			 name[256], mark[256], found[256];
 	char			 path[600];
 	int			 rv = 0, r;
 
@@ -1189,9 +1177,9 @@ dp_sweep_1(struct nb *nb, struct table *rep)
 			    name, ns_mark(nb, name, found), mark))
 				continue;
 			if (*table == 'r')
-				r = ns_remove(nb, name, rinner, rroot, 2);
+				r = ns_remove(nb, name, router_legs);
 			else
-				r = ns_remove(nb, name, dinner, droot, 1);
+				r = ns_remove(nb, name, dhcp_legs);
 			report(rep, "namespace", name, r == 0 ? "removed" :
 			    nb_errstr(nb));
 			rv |= r;
@@ -1229,15 +1217,7 @@ dp_sweep_1(struct nb *nb, struct table *rep)
 			first_line(path, found);
 			if (!mine(rep, "bridge", name, found, mark))
 				continue;
-			snprintf(dev, sizeof(dev), "nvx-%.11s", name + 4);
-			if (link_here(dev))
-				(void)succeeds(nb, "ip", "link", "del", dev,
-				    NULL);
-			snprintf(dev, sizeof(dev), "nvl-%.11s", name + 4);
-			if (link_here(dev))
-				(void)succeeds(nb, "ip", "link", "del", dev,
-				    NULL);
-			r = run(nb, NULL, "ip", "link", "del", name, NULL);
+			r = bridge_remove(nb, name);
 			report(rep, "bridge", name, r == 0 ? "removed" :
 			    nb_errstr(nb));
 			rv |= r;
@@ -1339,16 +1319,9 @@ dp_bridge_ensure(struct nb *nb, const char *net_id)
 }
 
 int
-dp_bridge_remove(struct nb *nb, const char *bridge, const char *type,
-    const char *physnet)
+dp_bridge_remove(struct nb *nb, const char *net_id)
 {
-	int	 rc;
-
-	if (dp_lock(nb) == -1)
-		return -1;
-	rc = dp_bridge_remove_1(nb, bridge, type, physnet);
-	dp_unlock();
-	return rc;
+	return dp_locked(nb, dp_bridge_remove_1, net_id);
 }
 
 int

@@ -138,11 +138,11 @@ dhcp_ports_drop_tx(struct nb *nb, const char *where, const char *id)
 }
 
 /*
- * The subnets whose DHCP servers a network's deletion ends, and its
- * bridge, kept from the check (inside the transaction) to after the
- * commit.  One deletion at a time in a process.
+ * The subnets whose DHCP servers a network's deletion ends, kept from
+ * the check (inside the transaction) to after the commit.  One deletion
+ * at a time in a process.
  */
-static struct table	*gone_subnets, *gone_bridge;
+static struct table	*gone_subnets;
 
 static int
 net_delete_check(struct nb *nb, const char *id, const char *name)
@@ -162,12 +162,8 @@ net_delete_check(struct nb *nb, const char *id, const char *name)
 	    "network", name, "has ports: ", "delete them first") == -1)
 		return -1;
 	table_free(gone_subnets);
-	table_free(gone_bridge);
-	gone_bridge = NULL;
 	if ((gone_subnets = db_table(nb, "SELECT id FROM subnets WHERE"
-	    " network_id = ?1", "s", id)) == NULL ||
-	    (gone_bridge = db_table(nb, "SELECT bridge, type, physical_net"
-	    " FROM networks WHERE id = ?1", "s", id)) == NULL)
+	    " network_id = ?1", "s", id)) == NULL)
 		return -1;
 	return dhcp_ports_drop_tx(nb, "network_id = ?1", id);
 }
@@ -177,8 +173,7 @@ net_delete_failed(struct nb *nb)
 {
 	(void)nb;
 	table_free(gone_subnets);
-	table_free(gone_bridge);
-	gone_subnets = gone_bridge = NULL;
+	gone_subnets = NULL;
 }
 
 static void
@@ -186,16 +181,11 @@ net_after_delete(struct nb *nb, const char *id)
 {
 	size_t	 i;
 
-	(void)id;
 	for (i = 0; gone_subnets != NULL && i < gone_subnets->nrows; i++)
 		(void)dhcp_remove(nb, gone_subnets->cells[i]);
 	table_free(gone_subnets);
 	gone_subnets = NULL;
-	if (gone_bridge != NULL && gone_bridge->nrows == 1)
-		(void)dp_bridge_remove(nb, gone_bridge->cells[0],
-		    gone_bridge->cells[1], gone_bridge->cells[2]);
-	table_free(gone_bridge);
-	gone_bridge = NULL;
+	(void)dp_bridge_remove(nb, id);
 	nb_clearerr(nb);
 }
 
@@ -211,18 +201,24 @@ const struct resource res_net = {
 	.delete_failed = net_delete_failed,
 };
 
-/* Physical network names of [network] physical_interface_mappings. */
-static int
-physnet_known(struct nb *nb, const char *physnet)
+int
+physnet_iface(struct nb *nb, const char *physnet, char iface[16])
 {
 	const char	*map, *p;
-	size_t		 n = strlen(physnet);
+	size_t		 n = strlen(physnet), len;
 
+	*iface = '\0';
 	map = conf_get(nb->conf, "network", "physical_interface_mappings", "");
 	for (p = map; *p != '\0'; p += strcspn(p, ",")) {
 		p += strspn(p, ", ");
-		if (strncmp(p, physnet, n) == 0 && p[n] == ':')
-			return 1;
+		if (strncmp(p, physnet, n) != 0 || p[n] != ':')
+			continue;
+		p += n + 1;
+		if ((len = strcspn(p, ", ")) < 16) {
+			memcpy(iface, p, len);
+			iface[len] = '\0';
+		}
+		return 1;
 	}
 	return 0;
 }
@@ -266,6 +262,7 @@ static int
 net_check(struct nb *nb, struct net_spec *s, int admin)
 {
 	const char	*type = s->type;
+	char		 iface[16];
 
 	if (type == NULL)
 		type = s->type = conf_get(nb->conf, "network",
@@ -287,7 +284,7 @@ net_check(struct nb *nb, struct net_spec *s, int admin)
 		if (s->physnet == NULL)
 			return nb_seterr(nb, NB_EUSAGE, "a %s network needs "
 			    "--physical-net", type);
-		if (!physnet_known(nb, s->physnet))
+		if (!physnet_iface(nb, s->physnet, iface))
 			return nb_seterr(nb, NB_EUSAGE, "unknown physical "
 			    "network '%s': not in [network] "
 			    "physical_interface_mappings", s->physnet);
@@ -328,7 +325,7 @@ net_create(struct nb *nb, const struct net_spec *spec)
 		return NULL;
 	uuid_generate(id);
 	/* ≤ 15 characters, stable: the kernel's limit for a device name. */
-	snprintf(bridge, sizeof(bridge), "nbr-%.8s%.3s", id, id + 9);
+	dp_name(bridge, "nbr-", id);
 	if (db_begin(nb) == -1 ||
 	    policy_check(nb, "network:create", nb->ctx.project_id,
 	    NULL) == -1 ||
@@ -1016,25 +1013,25 @@ out:
 	return rv;
 }
 
-/* The DHCP servers of the port's subnets hand out what it has now. */
-static void
-ports_dhcp_refresh(struct nb *nb, const char *port_id)
-{
-	struct table	*t;
-	size_t		 i;
+static const char port_subnets_sql[] =
+    "SELECT subnet_id FROM port_ips WHERE port_id = ?1";
 
-	if ((t = db_table(nb, "SELECT subnet_id FROM port_ips WHERE port_id ="
-	    " ?1", "s", port_id)) != NULL)
-		for (i = 0; i < t->nrows; i++)
-			(void)dhcp_refresh(nb, t->cells[i]);
-	table_free(t);
+/* The DHCP servers of subnets (ids) hand out what their ports have now. */
+static void
+subnets_dhcp_refresh(struct nb *nb, const struct table *subnets)
+{
+	size_t	 i;
+
+	for (i = 0; subnets != NULL && i < subnets->nrows; i++)
+		(void)dhcp_refresh(nb, subnets->cells[i]);
 	nb_clearerr(nb);
 }
 
 struct table *
 port_create(struct nb *nb, const struct port_spec *s)
 {
-	char	 id[NB_UUID_LEN + 1];
+	struct table	*subnets;
+	char		 id[NB_UUID_LEN + 1];
 
 	if (db_begin(nb) == -1 ||
 	    policy_check(nb, "port:create", nb->ctx.project_id, NULL) == -1 ||
@@ -1046,7 +1043,9 @@ port_create(struct nb *nb, const struct port_spec *s)
 		    s->name : s->net);
 		return NULL;
 	}
-	ports_dhcp_refresh(nb, id);
+	subnets = db_table(nb, port_subnets_sql, "s", id);
+	subnets_dhcp_refresh(nb, subnets);
+	table_free(subnets);
 	return db_table(nb, port_show_sql, "s", id);
 }
 
@@ -1083,13 +1082,11 @@ port_delete(struct nb *nb, const char *port)
 {
 	struct ref	 ref = { 0 };
 	struct table	*subnets = NULL, *routers = NULL;
-	size_t		 i;
 
 	if (db_begin(nb) == -1 ||
 	    resource_authorize(nb, &res_port, "delete", port, &ref) == -1 ||
 	    port_delete_check(nb, ref.id, ref.name) == -1 ||
-	    (subnets = db_table(nb, "SELECT subnet_id FROM port_ips WHERE"
-	    " port_id = ?1", "s", ref.id)) == NULL ||
+	    (subnets = db_table(nb, port_subnets_sql, "s", ref.id)) == NULL ||
 	    (routers = ports_fip_routers(nb, ref.id)) == NULL ||
 	    port_delete_tx(nb, ref.id) == -1 ||
 	    event_record(nb, "port:delete", "port", ref.id, ref.name, 1,
@@ -1100,8 +1097,7 @@ port_delete(struct nb *nb, const char *port)
 		ref_release(&ref);
 		return -1;
 	}
-	for (i = 0; i < subnets->nrows; i++)
-		(void)dhcp_refresh(nb, subnets->cells[i]);
+	subnets_dhcp_refresh(nb, subnets);
 	routers_apply(nb, routers);
 	nb_clearerr(nb);
 	table_free(subnets);

@@ -36,6 +36,12 @@ struct net_spec {
 	long long	 mtu;		/* 0: 1500, or 1450 for vxlan */
 };
 struct table	*net_create(struct nb *, const struct net_spec *);
+/*
+ * Is physnet in [network] physical_interface_mappings ("physnet:iface,
+ * ...")?  1 or 0; iface gets its interface, or "" when that is empty or
+ * too long for one.
+ */
+int		 physnet_iface(struct nb *, const char *physnet, char iface[16]);
 struct table	*net_list(struct nb *, int all_projects);
 
 struct subnet_spec {
@@ -162,8 +168,7 @@ void		 dp_name(char out[16], const char *prefix, const char *id);
 /* The network's bridge here, with its uplink (flat, vlan, vxlan). */
 int		 dp_bridge_ensure(struct nb *, const char *net_id);
 /* Remove a deleted network's bridge here, and its uplink. */
-int		 dp_bridge_remove(struct nb *, const char *bridge,
-		    const char *type, const char *physnet);
+int		 dp_bridge_remove(struct nb *, const char *net_id);
 /* Remove bridges here nothing needs: net_id's, or any (NULL). */
 int		 dp_prune(struct nb *, const char *net_id);
 int		 router_apply(struct nb *, const char *router_id);

@@ -246,6 +246,19 @@ static const char touched_sql[] =
     " (g.group_id = ?1 OR g.group_id IN (SELECT group_id FROM"
     " security_group_rules WHERE remote_group_id = ?1)) ORDER BY h.uri";
 
+/* A connection to uri: *vp when it is that host's, else a new one. */
+static struct virt *
+virt_for(struct nb *nb, struct virt **vp, const char *uri)
+{
+	if (*vp != NULL && strcmp(virt_uri(*vp), uri) != 0) {
+		virt_close(*vp);
+		*vp = NULL;
+	}
+	if (*vp == NULL)
+		*vp = virt_open(nb, uri);
+	return *vp;
+}
+
 int
 secgroup_apply(struct nb *nb, const char *group_id)
 {
@@ -260,11 +273,7 @@ secgroup_apply(struct nb *nb, const char *group_id)
 	for (i = 0; i < t->nrows; i++) {
 		char	**r = &t->cells[i * t->ncols];
 
-		if (v != NULL && strcmp(virt_uri(v), r[1]) != 0) {
-			virt_close(v);
-			v = NULL;
-		}
-		if ((v == NULL && (v = virt_open(nb, r[1])) == NULL) ||
+		if (virt_for(nb, &v, r[1]) == NULL ||
 		    server_nic_load(nb, r[0], &nic) == -1) {
 			rv = -1;
 			continue;
@@ -473,16 +482,8 @@ net_sync(struct nb *nb, int prune, int *failedp)
 	for (i = 0; i < rows->nrows; i++) {
 		char	**r = &rows->cells[i * rows->ncols];
 
-		if (v != NULL && strcmp(virt_uri(v), r[1]) != 0) {
-			virt_close(v);
-			v = NULL;
-		}
-		if (v == NULL && (v = virt_open(nb, r[1])) == NULL) {
-			sync_row(nb, t, "server", r[2], -1, &failed);
-			continue;
-		}
-		sync_row(nb, t, "server", r[2], server_nets_ensure(nb, v, r[0]),
-		    &failed);
+		sync_row(nb, t, "server", r[2], virt_for(nb, &v, r[1]) ==
+		    NULL ? -1 : server_nets_ensure(nb, v, r[0]), &failed);
 	}
 	virt_close(v);
 	table_free(rows);

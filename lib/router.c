@@ -68,40 +68,33 @@ refuse_fips(struct nb *nb, const char *router_id, const char *subnet_id,
 	    "has floating IPs associated through it: ", hint);
 }
 
-/* Inside the transaction: the router's external leg on net, or none. */
+/*
+ * Inside the transaction: the router's external leg on net, or none.
+ * The network it has already changes nothing.
+ */
 static int
-gateway_set_tx(struct nb *nb, const struct ref *router, const char *net,
-    char old_net[NB_UUID_LEN + 1])
+gateway_set_tx(struct nb *nb, const struct ref *router, const char *net)
 {
 	struct port_spec	 ps;
 	struct ref		 n = { 0 };
-	char			*port, pid[NB_UUID_LEN + 1], *prev;
+	char			*old, *port, pid[NB_UUID_LEN + 1];
 	int			 rv = -1;
 
-	*old_net = '\0';
-	if ((prev = db_text(nb, "SELECT external_net_id FROM routers WHERE"
-	    " id = ?1 AND external_net_id IS NOT NULL", "s",
-	    router->id)) != NULL) {
-		strlcpy(old_net, prev, NB_UUID_LEN + 1);
-		free(prev);
-	} else if (nb->errcode != 0)
+	if (net != NULL && resource_authorize(nb, &res_net, "use", net,
+	    &n) == -1)
 		return -1;
-	if (net != NULL && *old_net != '\0') {
-		/* The gateway it has already: nothing to change. */
-		if (resource_authorize(nb, &res_net, "use", net, &n) == -1)
-			return -1;
-		rv = strcmp(n.id, old_net) == 0;
-		ref_release(&n);
-		if (rv) {
-			*old_net = '\0';
-			return 0;
-		}
-		rv = -1;
+	if ((old = db_text(nb, "SELECT external_net_id FROM routers WHERE"
+	    " id = ?1 AND external_net_id IS NOT NULL", "s",
+	    router->id)) == NULL && nb->errcode != 0)
+		goto out;
+	if (old != NULL && net != NULL && strcmp(old, n.id) == 0) {
+		rv = 0;
+		goto out;
 	}
-	if (*old_net != '\0') {
+	if (old != NULL) {
 		if (refuse_fips(nb, router->id, NULL, router->name,
 		    "disassociate them first") == -1)
-			return -1;
+			goto out;
 		port = db_text(nb, "SELECT gateway_port_id FROM routers WHERE"
 		    " id = ?1", "s", router->id);
 		if (port == NULL || db_exec(nb, NULL, "UPDATE routers SET"
@@ -109,14 +102,14 @@ gateway_set_tx(struct nb *nb, const struct ref *router, const char *net,
 		    " id = ?1", "s", router->id) == -1 ||
 		    port_delete_tx(nb, port) == -1) {
 			free(port);
-			return -1;
+			goto out;
 		}
 		free(port);
 	}
-	if (net == NULL)
-		return 0;
-	if (resource_authorize(nb, &res_net, "use", net, &n) == -1)
-		return -1;
+	if (net == NULL) {
+		rv = 0;
+		goto out;
+	}
 	if (db_int(nb, 0, "SELECT external FROM networks WHERE id = ?1", "s",
 	    n.id) != 1) {
 		if (nb->errcode == 0)
@@ -147,6 +140,7 @@ gateway_set_tx(struct nb *nb, const struct ref *router, const char *net,
 		goto out;
 	rv = 0;
 out:
+	free(old);
 	ref_release(&n);
 	return rv;
 }
@@ -170,7 +164,7 @@ router_create(struct nb *nb, const char *name, const char *external_net,
     int no_snat)
 {
 	struct ref	 r = { 0 };
-	char		 old[NB_UUID_LEN + 1], id[NB_UUID_LEN + 1];
+	char		 id[NB_UUID_LEN + 1];
 	time_t		 now = time(NULL);
 
 	if (name_valid(nb, "router", name) == -1)
@@ -191,8 +185,8 @@ router_create(struct nb *nb, const char *name, const char *external_net,
 	    " (id, name, project_id, snat, created_at, updated_at) VALUES"
 	    " (?1, ?2, ?3, ?4, ?5, ?5)", "sssdi", r.id, name,
 	    nb->ctx.project_id, !no_snat, (long long)now) == -1 ||
-	    (external_net != NULL && gateway_set_tx(nb, &r, external_net,
-	    old) == -1) ||
+	    (external_net != NULL && gateway_set_tx(nb, &r,
+	    external_net) == -1) ||
 	    event_record(nb, "router:create", "router", r.id, name, 1,
 	    external_net) == -1 || db_commit(nb) == -1)
 		goto fail;
@@ -228,12 +222,11 @@ router_set(struct nb *nb, const char *router, const char *external_net,
     int clear, int snat)
 {
 	struct ref	 r = { 0 };
-	char		 old[NB_UUID_LEN + 1];
 
 	if (db_begin(nb) == -1 ||
 	    resource_authorize(nb, &res_router, "update", router, &r) == -1 ||
 	    ((external_net != NULL || clear) && gateway_set_tx(nb, &r,
-	    external_net, old) == -1) ||
+	    external_net) == -1) ||
 	    (snat >= 0 && db_exec(nb, NULL, "UPDATE routers SET snat = ?2,"
 	    " updated_at = ?3 WHERE id = ?1", "sdi", r.id, snat,
 	    (long long)time(NULL)) == -1) ||
@@ -387,7 +380,6 @@ int
 router_delete(struct nb *nb, const char *router)
 {
 	struct ref	 r = { 0 };
-	char		 old[NB_UUID_LEN + 1];
 
 	if (db_begin(nb) == -1 ||
 	    resource_authorize(nb, &res_router, "delete", router, &r) == -1 ||
@@ -397,7 +389,7 @@ router_delete(struct nb *nb, const char *router)
 	    "router", r.name, "has subnets: ",
 	    "remove them first with cloud-router-remove-subnet") == -1 ||
 	    refuse_fips(nb, r.id, NULL, r.name, "disassociate them first") ==
-	    -1 || gateway_set_tx(nb, &r, NULL, old) == -1 ||
+	    -1 || gateway_set_tx(nb, &r, NULL) == -1 ||
 	    db_exec(nb, NULL, "UPDATE floating_ips SET router_id = NULL WHERE"
 	    " router_id = ?1", "s", r.id) == -1 ||
 	    db_exec(nb, NULL, "DELETE FROM routers WHERE id = ?1", "s",
